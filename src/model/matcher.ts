@@ -48,7 +48,8 @@ export function compileAnchored(pattern: string): RegExp {
   if (re) return re;
   try {
     const ci = pattern.startsWith('(?i)');
-    const body = (ci ? pattern.slice(4) : pattern).replace(/\\z/g, '$');
+    // RE2 spells named groups `(?P<name>…)`; JavaScript only knows `(?<name>…)`.
+    const body = (ci ? pattern.slice(4) : pattern).replace(/\\z/g, '$').replace(/\(\?P</g, '(?<');
     re = new RegExp(`^(?:${body})$`, ci ? 'si' : 's');
   } catch (e) {
     throw new RegexSyntaxError(pattern, e);

@@ -1,1 +1,8 @@
 export * from './types.js';
+export { Db, DbLockedError, DEFAULT_BLOCK_RANGE_MS } from './db.js';
+export type { DbOptions, DbStats, CompactionResult } from './db.js';
+export { MergeQuerier, mergeSamples, mergeSeriesLists } from './querier.js';
+export type { QuerySource } from './querier.js';
+export { Head, HeadAppender } from './head/index.js';
+export type { HeadOptions, HeadStats } from './head/index.js';
+export { tsdbMetrics } from './metrics.js';

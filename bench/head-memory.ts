@@ -1,0 +1,164 @@
+/**
+ * Head memory per series: heap + typed-array memory and RSS growth after appending 1 sample and then 120 samples
+ * to each of N series (N = 100 k and 1 M by default), with Prometheus-like label sets (5 labels, a few hundred
+ * metric names, shared instance/job values). No WAL: this measures the head alone.
+ *
+ *   npm run build && node --expose-gc dist/bench/head-memory.js [--series 100000,1000000]
+ *
+ * Also measures one head compaction of a Db holding 100 k series (block write + truncation; --compaction-series).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { Label } from '../src/model/labels.js';
+import { Head } from '../src/tsdb/head/head.js';
+import { Db } from '../src/tsdb/db.js';
+
+const STEP_MS = 15_000;
+const BATCH = 10_000;
+
+export interface HeadMemoryResult {
+  series: number;
+  /** Bytes per series of heapUsed + external (typed arrays) growth, and of RSS growth. */
+  oneSample: { heapPerSeries: number; rssPerSeries: number };
+  samples120: { heapPerSeries: number; rssPerSeries: number; chunkBytesPerSample: number };
+  appendNsPerSample: number;
+}
+
+function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) {
+    g();
+    g();
+  }
+}
+
+function mem(): { heap: number; rss: number } {
+  gc();
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed + m.external, rss: m.rss };
+}
+
+/** Label set of series i: realistic sizes, values shared across series as in node-exporter style data. */
+function labelsOf(i: number): Label[] {
+  return [
+    { name: '__name__', value: `node_metric_${i % 300}_total` },
+    { name: 'cpu', value: String(Math.floor(i / 300) % 64) },
+    { name: 'instance', value: `10.0.${Math.floor(i / 19200) % 256}.${Math.floor(i / 75) % 256}:9100` },
+    { name: 'job', value: 'node' },
+    { name: 'series', value: String(i) },
+  ];
+}
+
+/** Memory per series of a head with `n` series after 1 and after 120 samples each. */
+export async function measureHead(n: number): Promise<HeadMemoryResult> {
+  const base = mem();
+  const head = new Head({ chunkRangeMs: 2 * 3600_000 });
+  const refs = new Float64Array(n);
+  const t0 = 1_700_000_000_000;
+  const app = head.appender();
+  for (let i = 0; i < n; i++) {
+    refs[i] = app.ref(labelsOf(i));
+    app.append(refs[i]!, t0, i);
+    if ((i + 1) % BATCH === 0) app.commit();
+  }
+  app.commit();
+  const one = mem();
+  const start = performance.now();
+  let appended = 0;
+  for (let k = 1; k < 120; k++) {
+    const t = t0 + k * STEP_MS;
+    for (let i = 0; i < n; i++) {
+      // Counter-like values: steady growth with some jitter, as scraped counters look.
+      app.append(refs[i]!, t, i + k * 10 + (k * 7919 + i) % 13);
+      if ((i + 1) % BATCH === 0) app.commit();
+    }
+    app.commit();
+    appended += n;
+  }
+  const ns = ((performance.now() - start) * 1e6) / appended;
+  const full = mem();
+  const st = head.stats();
+  if (st.numSeries !== n || st.numSamples !== n * 120) throw new Error(`BUG: head holds ${st.numSeries} series, ${st.numSamples} samples`);
+  return {
+    series: n,
+    oneSample: { heapPerSeries: (one.heap - base.heap) / n, rssPerSeries: (one.rss - base.rss) / n },
+    samples120: {
+      heapPerSeries: (full.heap - base.heap) / n,
+      rssPerSeries: (full.rss - base.rss) / n,
+      chunkBytesPerSample: st.chunkBytes / st.numSamples,
+    },
+    appendNsPerSample: ns,
+  };
+}
+
+export interface CompactionTiming {
+  series: number;
+  samplesPerSeries: number;
+  writeMs: number;
+  truncateMs: number;
+  /** Longest gap between event-loop ticks while the compaction ran (what a scrape could have waited). */
+  maxLoopStallMs: number;
+}
+
+/** Times one head compaction of a Db with `n` series holding 3.5 h of samples every 60 s. */
+export async function measureCompaction(n: number): Promise<CompactionTiming> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-compact-'));
+  const db = await Db.open(dir, { walSyncIntervalMs: 5000 });
+  try {
+    const app = db.appender();
+    const refs = new Float64Array(n);
+    for (let i = 0; i < n; i++) refs[i] = app.ref(labelsOf(i));
+    const step = 60_000;
+    const end = 3.5 * 3600_000;
+    for (let t = 0; t < end; t += step) {
+      for (let i = 0; i < n; i++) {
+        app.append(refs[i]!, t, i + t / 1000);
+        if ((i + 1) % BATCH === 0) app.commit();
+      }
+      app.commit();
+    }
+    let maxStall = 0;
+    let last = performance.now();
+    let running = true;
+    const tick = (): void => {
+      const now = performance.now();
+      maxStall = Math.max(maxStall, now - last);
+      last = now;
+      if (running) setTimeout(tick, 1);
+    };
+    setTimeout(tick, 1);
+    const [res] = await db.compactHead();
+    running = false;
+    if (res === undefined) throw new Error('BUG: nothing compacted');
+    return { series: n, samplesPerSeries: end / step, writeMs: res.writeMs, truncateMs: res.truncateMs, maxLoopStallMs: maxStall };
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs both measurements and prints one JSON line per result. */
+export async function benchHeadMemory(opts: { series?: number[]; compactionSeries?: number } = {}): Promise<void> {
+  if (!(globalThis as { gc?: unknown }).gc) console.error('warning: run with node --expose-gc for stable numbers');
+  for (const n of opts.series ?? [100_000, 1_000_000]) {
+    const r = await measureHead(n);
+    console.log(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v)));
+  }
+  if (opts.compactionSeries !== 0) {
+    const c = await measureCompaction(opts.compactionSeries ?? 100_000);
+    console.log(JSON.stringify(c, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v)));
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const arg = (name: string): string | undefined => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  const series = arg('--series')?.split(',').map(Number);
+  const cs = arg('--compaction-series');
+  await benchHeadMemory({ series, compactionSeries: cs === undefined ? undefined : Number(cs) });
+}

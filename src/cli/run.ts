@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { parseDuration } from '../model/duration.js';
+import { createLogger } from '../log/index.js';
+import { Daemon } from '../daemon/index.js';
+import { UsageError } from './errors.js';
+
+export interface RunOptions {
+  config: string;
+  dataDir: string;
+  listen: string;
+  retention: string;
+  retentionSize?: string;
+  logLevel: string;
+}
+
+/** `vigil run`: the daemon, until SIGTERM/SIGINT. SIGHUP reloads the config. */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the daemon: scrape, store, evaluate rules, serve the API')
+    .option('--config <file>', 'scrape config (Prometheus format)', 'config/scrape.yaml')
+    .option('--data-dir <dir>', 'data directory', './data')
+    .option('--listen <host:port>', 'HTTP listen address', '127.0.0.1:9190')
+    .option('--retention <duration>', 'how long to keep data', '365d')
+    .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .action(async (opts: RunOptions) => {
+      const { host, port } = parseListen(opts.listen);
+      let retentionMs: number;
+      try {
+        retentionMs = parseDuration(opts.retention);
+      } catch (e) {
+        throw new UsageError(`--retention: ${(e as Error).message}`);
+      }
+      if (!['debug', 'info', 'warn', 'error'].includes(opts.logLevel)) throw new UsageError(`--log-level: unknown level "${opts.logLevel}"`);
+      const logger = createLogger({ level: opts.logLevel as 'info' });
+      const daemon = await Daemon.start({ configFile: opts.config, dataDir: opts.dataDir, host, port, retentionMs, logger });
+      await daemon.untilStopped(true);
+    });
+}
+
+export function parseListen(spec: string): { host: string; port: number } {
+  const at = spec.lastIndexOf(':');
+  const port = Number(spec.slice(at + 1));
+  if (at < 0 || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--listen: expected HOST:PORT, got "${spec}"`);
+  }
+  let host = spec.slice(0, at) || '0.0.0.0';
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return { host, port };
+}

@@ -1,0 +1,184 @@
+/**
+ * The daemon's wiring, in one place: config → discovery → scrape → engine; engine → API, rules → notifications.
+ * Start-up order makes `/-/healthy` answer at once and `/-/ready` only once the WAL is replayed; shutdown stops
+ * scraping first, then commits and closes the engine.
+ */
+import client from 'prom-client';
+import type { Logger } from '../log/index.js';
+import { systemClock } from '../model/clock.js';
+import { loadConfigFile } from '../config/index.js';
+import type { Config } from '../config/types.js';
+import { Db } from '../tsdb/db.js';
+import { createHttpServer, type HttpServer } from '../api/server.js';
+import { registerApiV1 } from '../api/v1.js';
+import { apiError } from '../api/errors.js';
+import { text } from '../api/router.js';
+import { LocalQueryRunner } from '../api/local-runner.js';
+import { ScrapeManager } from '../scrape/manager.js';
+import { TargetDiscovery } from './targets.js';
+import { tsdbStatusJson } from './status.js';
+
+export interface DaemonOptions {
+  configFile: string;
+  dataDir: string;
+  host: string;
+  port: number;
+  retentionMs: number;
+  logger: Logger;
+}
+
+const HEAD_COMPACTION_INTERVAL_MS = 60_000;
+
+export class Daemon {
+  private ready = false;
+  private stopping: Promise<void> | null = null;
+  private markStopped!: () => void;
+  private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
+  private compactTimer: NodeJS.Timeout | null = null;
+  private reloading: Promise<void> = Promise.resolve();
+  private readonly reloadGauge: client.Gauge;
+  private readonly reloadTime: client.Gauge;
+  private discovery!: TargetDiscovery;
+  private scrape!: ScrapeManager;
+  address = '';
+
+  private constructor(
+    private readonly opts: DaemonOptions,
+    private config: Config,
+    private readonly http: HttpServer,
+    private readonly db: Db,
+  ) {
+    this.reloadGauge = gauge('vigil_config_last_reload_successful', 'Whether the last configuration reload attempt was successful.');
+    this.reloadTime = gauge('vigil_config_last_reload_success_timestamp_seconds', 'Timestamp of the last successful configuration reload.');
+  }
+
+  /**
+   * Loads the config (a bad one is a ConfigError: exit 2), starts serving health, opens the engine (replaying the
+   * WAL), then starts discovery and scraping.
+   */
+  static async start(opts: DaemonOptions): Promise<Daemon> {
+    const { logger } = opts;
+    const config = await loadConfigFile(opts.configFile);
+    client.collectDefaultMetrics();
+    const http = createHttpServer(logger);
+    let daemon: Daemon | null = null;
+    http.router.add(['GET', 'HEAD'], '/-/healthy', () => text(200, 'vigil is Healthy.\n'));
+    http.router.add(['GET', 'HEAD'], '/-/ready', () =>
+      daemon?.ready ? text(200, 'vigil is Ready.\n') : text(503, 'Service Unavailable\n'),
+    );
+    const addr = await http.listen(opts.host, opts.port);
+    logger.info('listening', { address: `${addr.address}:${addr.port}` });
+
+    const db = await Db.open(opts.dataDir, { logger: logger.child({ component: 'tsdb' }), retentionMs: opts.retentionMs });
+    daemon = new Daemon(opts, config, http, db);
+    daemon.address = `${addr.address}:${addr.port}`;
+    await daemon.wire();
+    daemon.ready = true;
+    logger.info('ready');
+    return daemon;
+  }
+
+  private async wire(): Promise<void> {
+    const { logger } = this.opts;
+    this.scrape = new ScrapeManager({ appender: () => this.db.appender(), clock: systemClock, logger: logger.child({ component: 'scrape' }) });
+    this.discovery = new TargetDiscovery(this.scrape, logger.child({ component: 'discovery' }));
+    await this.applyConfig(this.config);
+
+    const r = this.http.router;
+    r.add(['POST', 'PUT'], '/-/reload', async () => {
+      try {
+        await this.reload();
+        return text(200, 'config reloaded\n');
+      } catch (e) {
+        return apiError('bad_data', (e as Error).message);
+      }
+    });
+    r.add(['GET'], '/metrics', async () => ({
+      status: 200,
+      headers: { 'Content-Type': client.register.contentType },
+      body: await client.register.metrics(),
+    }));
+    registerApiV1(r, {
+      storage: this.db,
+      queries: new LocalQueryRunner(this.db),
+      targets: (state) => this.scrape.targetsJson(state),
+      metadata: (metric, limit) => this.scrape.metadataJson(metric, limit),
+      rules: () => ({ groups: [] }),
+      alerts: () => ({ alerts: [] }),
+      configYaml: () => this.config.source.text,
+      tsdbStatus: () => tsdbStatusJson(this.db.stats()),
+    });
+
+    this.compactTimer = setInterval(() => {
+      this.db.compactHead().then(
+        (done) => {
+          for (const c of done) if (c.block) logger.info('head compacted', { block: c.block.id, minTime: c.minTime, maxTime: c.maxTime, writeMs: c.writeMs });
+        },
+        (e: unknown) => logger.error('head compaction failed', { err: e }),
+      );
+    }, HEAD_COMPACTION_INTERVAL_MS);
+    this.compactTimer.unref();
+  }
+
+  private async applyConfig(config: Config): Promise<void> {
+    await this.scrape.applyConfig(config);
+    await this.discovery.apply(config);
+    this.config = config;
+  }
+
+  /**
+   * Re-reads the config file. A bad file throws (file:line:column) and leaves the running config untouched;
+   * reloads are serialized.
+   */
+  reload(): Promise<void> {
+    const next = this.reloading.then(async () => {
+      let config: Config;
+      try {
+        config = await loadConfigFile(this.opts.configFile);
+      } catch (e) {
+        this.reloadGauge.set(0);
+        this.opts.logger.error('config reload failed; keeping the running config', { err: e });
+        throw e;
+      }
+      await this.applyConfig(config);
+      this.reloadGauge.set(1);
+      this.reloadTime.set(Date.now() / 1000);
+      this.opts.logger.info('config reloaded', { file: this.opts.configFile });
+    });
+    this.reloading = next.catch(() => {});
+    return next;
+  }
+
+  /** Stops scraping, then syncs and closes the engine and the HTTP server. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const { logger } = this.opts;
+      logger.info('shutting down');
+      this.ready = false;
+      if (this.compactTimer) clearInterval(this.compactTimer);
+      await this.discovery.stop();
+      await this.scrape.stop();
+      await this.http.close();
+      await this.db.close();
+      logger.info('stopped');
+    })().finally(() => this.markStopped());
+    return this.stopping;
+  }
+
+  /** Handles SIGHUP (reload) and SIGTERM/SIGINT (stop) until stopped. */
+  async untilStopped(handleSignals: boolean): Promise<void> {
+    if (handleSignals) {
+      process.on('SIGHUP', () => void this.reload().catch(() => {}));
+      for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void this.stop());
+    }
+    await this.stopped;
+  }
+}
+
+function gauge(name: string, help: string): client.Gauge {
+  const existing = client.register.getSingleMetric(name);
+  if (existing) return existing as client.Gauge;
+  const g = new client.Gauge({ name, help });
+  g.set(1);
+  return g;
+}

@@ -1,0 +1,97 @@
+import { describe, it, expect } from 'vitest';
+import { parse } from 'yaml';
+import { parseNotifyConfig } from './config.js';
+import { parseMatchers, formatMatchers, matchesAll } from './matchers.js';
+import { needsUpdate } from './dispatch.js';
+import { buildWebhookPayload, fingerprint } from './payload.js';
+
+const cfg = (text: string) => parseNotifyConfig(parse(text) as Record<string, unknown>);
+
+describe('notify config', () => {
+  it('fills Alertmanager defaults and inherits route settings', () => {
+    const c = cfg(`
+notifiers:
+  team: { type: webhook, url: 'http://127.0.0.1:1/x' }
+  am: { type: alertmanager, url: 'http://127.0.0.1:9093' }
+route:
+  receiver: team
+  group_by: [alertname, job]
+  routes:
+    - matchers: ['severity="page"', 'team=~"db|infra"']
+      receiver: am
+      group_wait: 5s
+    - matchers: ['env!="prod"']
+      group_by: ['...']
+      continue: true
+`)!;
+    expect(c.route).toMatchObject({ receiver: 'team', groupBy: ['alertname', 'job'], groupWaitMs: 30_000, groupIntervalMs: 300_000, repeatIntervalMs: 4 * 3600_000 });
+    const [page, nonprod] = c.route.routes;
+    expect(page).toMatchObject({ receiver: 'am', groupBy: ['alertname', 'job'], groupWaitMs: 5_000, groupIntervalMs: 300_000, continue: false });
+    expect(page!.matchers.map(String)).toEqual(['severity="page"', 'team=~"db|infra"']);
+    expect(nonprod).toMatchObject({ receiver: 'team', groupByAll: true, continue: true });
+    expect(c.receivers.get('am')).toMatchObject({ type: 'alertmanager', urls: ['http://127.0.0.1:9093'], resendIntervalMs: 60_000 });
+    expect(c.outbox).toEqual({ retryInitialMs: 1000, retryMaxMs: 300_000, maxAgeMs: 86_400_000 });
+    expect(cfg('scrape_configs: []')).toBeNull();
+  });
+
+  it('rejects bad settings naming the key path', () => {
+    const bad: Array<[string, RegExp]> = [
+      ['notifiers: { a: { type: sms } }', /^notifiers\.a\.type: unknown notifier type "sms"/],
+      ['notifiers: { a: { type: webhook } }', /^notifiers\.a\.url: missing required field/],
+      ['notifiers: { a: { type: webhook, url: "ftp://x" } }', /^notifiers\.a\.url: invalid URL/],
+      ['notifiers: { a: { type: webhook, url: "http://x", nope: 1 } }', /^notifiers\.a\.nope: unknown field/],
+      ['notifiers: { a: { type: webhook, url: "http://x" } }\nroute: { receiver: b }', /^route\.receiver: undefined receiver "b"/],
+      ['notifiers: { a: { type: webhook, url: "http://x" } }\nroute: { receiver: a, routes: [ { matchers: ["x=~\\"(\\""] } ] }', /^route\.routes\[0\]\.matchers\[0\]: invalid matcher/],
+      ['notifiers: { a: { type: webhook, url: "http://x" } }\nroute: { receiver: a, group_wait: 5q }', /^route\.group_wait: not a valid duration/],
+      ['notifiers: { a: { type: webhook, url: "http://x" } }\nroute: { receiver: a, group_by: ["...", "x"] }', /^route\.group_by: cannot have wildcard/],
+      ['notifiers: { a: { type: email, host: h, from: f } }', /^notifiers\.a\.to: at least one recipient/],
+      ['notifiers: { a: { type: webhook, url: "http://x" }, b: { type: webhook, url: "http://y" } }', /route: missing/],
+    ];
+    for (const [text, re] of bad) expect(() => cfg(text), text).toThrow(re);
+  });
+});
+
+describe('matchers', () => {
+  it('parses quoted, bare and braced forms', () => {
+    expect(parseMatchers('severity="page"').map(String)).toEqual(['severity="page"']);
+    expect(parseMatchers('{job=~"api|web", env!=prod}').map(String)).toEqual(['job=~"api|web"', 'env!="prod"']);
+    expect(parseMatchers('msg="a, \\"b\\""')[0]!.value).toBe('a, "b"');
+    expect(() => parseMatchers('=x')).toThrow(/bad matcher format/);
+    const ms = parseMatchers('job=~"api|web",env!="prod"');
+    expect(matchesAll(ms, { job: 'api', env: 'dev' })).toBe(true);
+    expect(matchesAll(ms, { job: 'apix' })).toBe(false);
+    expect(formatMatchers(ms)).toBe('{job=~"api|web",env!="prod"}');
+  });
+});
+
+describe('dedup decision (Alertmanager needsUpdate)', () => {
+  it('sends new firing alerts, resolutions, and repeats after repeat_interval only', () => {
+    expect(needsUpdate(undefined, [], [], true, 1000, 0)).toBe(false);
+    expect(needsUpdate(undefined, ['a'], [], true, 1000, 0)).toBe(true);
+    const e = { firing: ['a', 'b'], resolved: [], ts: 0 };
+    expect(needsUpdate(e, ['a'], [], false, 1000, 10)).toBe(false); // subset, resolved not sent
+    expect(needsUpdate(e, ['a'], ['b'], true, 1000, 10)).toBe(true); // newly resolved, send_resolved
+    expect(needsUpdate(e, ['a', 'c'], [], true, 1000, 10)).toBe(true); // new firing alert
+    expect(needsUpdate(e, [], ['a', 'b'], false, 1000, 10)).toBe(true); // everything resolved
+    expect(needsUpdate(e, ['a', 'b'], [], true, 1000, 999)).toBe(false);
+    expect(needsUpdate(e, ['a', 'b'], [], true, 1000, 1000)).toBe(true);
+  });
+});
+
+describe('webhook payload', () => {
+  it('has the Alertmanager v4 shape', () => {
+    const now = Date.UTC(2026, 0, 1, 0, 10);
+    const p = buildWebhookPayload('team', '{}:{alertname="A"}', { alertname: 'A' }, [
+      { labels: { alertname: 'A', i: '1', env: 'prod' }, annotations: { s: 'x' }, startsAt: Date.UTC(2026, 0, 1), endsAt: now + 1000, generatorURL: 'g' },
+      { labels: { alertname: 'A', i: '2', env: 'prod' }, annotations: { s: 'y' }, startsAt: Date.UTC(2026, 0, 1), endsAt: now - 1000, generatorURL: 'g' },
+    ], now, 'http://ext', 1);
+    expect(Object.keys(p)).toEqual(['version', 'groupKey', 'truncatedAlerts', 'status', 'receiver', 'groupLabels', 'commonLabels', 'commonAnnotations', 'externalURL', 'alerts']);
+    expect(p).toMatchObject({ version: '4', status: 'firing', truncatedAlerts: 1, commonLabels: { alertname: 'A', env: 'prod' }, commonAnnotations: {} });
+    expect(p.alerts).toEqual([{
+      status: 'firing', labels: { alertname: 'A', env: 'prod', i: '1' }, annotations: { s: 'x' }, startsAt: '2026-01-01T00:00:00Z',
+      endsAt: '0001-01-01T00:00:00Z', generatorURL: 'g', fingerprint: fingerprint({ alertname: 'A', i: '1', env: 'prod' }),
+    }]);
+    // Fingerprint of the empty label set is FNV-1a's offset basis, as in Prometheus's model package.
+    expect(fingerprint({})).toBe('cbf29ce484222325');
+  });
+});

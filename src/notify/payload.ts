@@ -1,0 +1,131 @@
+/**
+ * Wire shapes of alert delivery: Alertmanager's label-set fingerprint, the webhook payload (version "4"), the
+ * `/api/v2/alerts` postable alerts, and the data e-mail templates see (Alertmanager's template data names).
+ */
+
+/** An alert as the notify stage holds it. Times are ms since the epoch. */
+export interface NotifyAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: number;
+  endsAt: number;
+  generatorURL: string;
+}
+
+export interface WebhookAlert {
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL: string;
+  fingerprint: string;
+}
+
+/** Alertmanager's webhook body, version 4. */
+export interface WebhookPayload {
+  version: '4';
+  groupKey: string;
+  truncatedAlerts: number;
+  status: 'firing' | 'resolved';
+  receiver: string;
+  groupLabels: Record<string, string>;
+  commonLabels: Record<string, string>;
+  commonAnnotations: Record<string, string>;
+  externalURL: string;
+  alerts: WebhookAlert[];
+}
+
+const FNV64_OFFSET = 14695981039346656037n;
+const FNV64_PRIME = 1099511628211n;
+const MASK64 = (1n << 64n) - 1n;
+
+/**
+ * Alertmanager's fingerprint of a label set (FNV-1a 64 over sorted name, 0xff, value, 0xff), as 16 hex digits.
+ * BigInt is fine here: it runs once per alert per notification, not per sample.
+ */
+export function fingerprint(labels: Record<string, string>): string {
+  let h = FNV64_OFFSET;
+  const add = (bytes: Uint8Array) => {
+    for (const b of bytes) h = ((h ^ BigInt(b)) * FNV64_PRIME) & MASK64;
+  };
+  const sep = new Uint8Array([0xff]);
+  const enc = new TextEncoder();
+  for (const name of Object.keys(labels).sort()) {
+    add(enc.encode(name));
+    add(sep);
+    add(enc.encode(labels[name]!));
+    add(sep);
+  }
+  return h.toString(16).padStart(16, '0');
+}
+
+/** Go's time.Time JSON form (RFC 3339 with ms trimmed); Go's zero time for 0. */
+export function timeJSON(ms: number): string {
+  if (ms <= 0) return '0001-01-01T00:00:00Z';
+  return new Date(ms).toISOString().replace(/\.?0*Z$/, 'Z');
+}
+
+/** Alertmanager's label-set text: `{a="b", c="d"}` sorted by name. */
+export function formatLabelSet(ls: Record<string, string>): string {
+  return '{' + Object.keys(ls).sort().map((k) => `${k}=${JSON.stringify(ls[k])}`).join(', ') + '}';
+}
+
+function common(maps: Array<Record<string, string>>): Record<string, string> {
+  if (maps.length === 0) return {};
+  const out: Record<string, string> = { ...maps[0]! };
+  for (const m of maps.slice(1)) for (const k of Object.keys(out)) if (m[k] !== out[k]) delete out[k];
+  return sortKeys(out);
+}
+
+function sortKeys(o: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k]!;
+  return out;
+}
+
+/** Builds the webhook payload for a group's alerts at `now` (an alert with endsAt <= now is resolved). */
+export function buildWebhookPayload(
+  receiver: string, groupKey: string, groupLabels: Record<string, string>, alerts: readonly NotifyAlert[],
+  now: number, externalURL: string, maxAlerts = 0,
+): WebhookPayload {
+  const wa: WebhookAlert[] = alerts.map((a) => ({
+    status: a.endsAt > 0 && a.endsAt <= now ? 'resolved' : 'firing',
+    labels: sortKeys(a.labels), annotations: sortKeys(a.annotations),
+    startsAt: timeJSON(a.startsAt), endsAt: a.endsAt > 0 && a.endsAt <= now ? timeJSON(a.endsAt) : '0001-01-01T00:00:00Z',
+    generatorURL: a.generatorURL, fingerprint: fingerprint(a.labels),
+  }));
+  const shown = maxAlerts > 0 ? wa.slice(0, maxAlerts) : wa;
+  return {
+    version: '4', groupKey, truncatedAlerts: wa.length - shown.length,
+    status: wa.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
+    receiver, groupLabels: sortKeys(groupLabels), commonLabels: common(alerts.map((a) => a.labels)),
+    commonAnnotations: common(alerts.map((a) => a.annotations)), externalURL, alerts: shown,
+  };
+}
+
+/** Alertmanager API v2 postable alerts from a payload's alerts (endsAt set for resolved ones, else validity end). */
+export function postableAlerts(p: WebhookPayload, validUntil: Record<string, number>): Array<Record<string, unknown>> {
+  return p.alerts.map((a) => ({
+    labels: a.labels, annotations: a.annotations, startsAt: a.startsAt,
+    endsAt: a.status === 'resolved' ? a.endsAt : timeJSON(validUntil[a.fingerprint] ?? 0),
+    generatorURL: a.generatorURL,
+  })).map((a) => (a.endsAt === '0001-01-01T00:00:00Z' ? { ...a, endsAt: undefined } : a));
+}
+
+/** Alertmanager's template data names for a payload (`.Status`, `.Alerts.Firing`, `.GroupLabels`, ...). */
+export function templateData(p: WebhookPayload): Record<string, unknown> {
+  const alerts = p.alerts.map((a) => ({
+    Status: a.status, Labels: a.labels, Annotations: a.annotations, StartsAt: a.startsAt, EndsAt: a.endsAt,
+    GeneratorURL: a.generatorURL, Fingerprint: a.fingerprint,
+  }));
+  const list = Object.assign([...alerts], {
+    Firing: alerts.filter((a) => a.Status === 'firing'),
+    Resolved: alerts.filter((a) => a.Status === 'resolved'),
+  });
+  return {
+    Receiver: p.receiver, Status: p.status, Alerts: list, GroupLabels: p.groupLabels, CommonLabels: p.commonLabels,
+    CommonAnnotations: p.commonAnnotations, ExternalURL: p.externalURL, GroupKey: p.groupKey,
+    GroupLabelValues: Object.keys(p.groupLabels).sort().map((k) => p.groupLabels[k]),
+  };
+}

@@ -1,0 +1,524 @@
+/**
+ * The PromQL evaluator. A query is evaluated step by step (an instant query is one step); every selector and
+ * subquery is selected or evaluated once per query over the whole range it needs, and each step then finds its
+ * window by advancing cursors through the decoded samples, so range functions read the shared buffers in place.
+ *
+ * Semantics follow Prometheus 2.42: instant selectors take the newest sample in [t - lookback, t] unless it is a
+ * stale marker; range selectors take samples in [t - range, t] without stale markers; `@` pins a selector's time
+ * and `offset` moves it; subqueries evaluate their inner expression at multiples of their step.
+ */
+import type { Labels } from '../model/labels.js';
+import { compareLabels } from '../model/labels.js';
+import { BadDataError, ExecutionError, TimeoutError } from '../model/errors.js';
+import { isStaleNaN, type InstantSample } from '../model/sample.js';
+import type { Querier, Queryable } from '../tsdb/types.js';
+import {
+  type AggregateExpr, type AtModifier, type BinaryExpr, type Call, type Expr, exprType, type MatrixSelector,
+  type SubqueryExpr, type VectorSelector,
+} from './ast.js';
+import { aggregate } from './aggregation.js';
+import { scalarBinop, vectorAnd, vectorBinop, vectorOr, vectorScalarBinop, vectorUnless } from './binary.js';
+import { histogramQuantile } from './histogram.js';
+import { ELEMENT_FUNCTIONS } from './instant-functions.js';
+import { dropMetricName, keyOf } from './label-ops.js';
+import { parseExpr } from './parser.js';
+import { RANGE_FUNCTIONS, type Window } from './range-functions.js';
+import { absentLabels, labelJoin, labelReplace, sortVector } from './vector-functions.js';
+
+/** A query result, shaped like Prometheus's API `data` (before JSON formatting). */
+export type Value =
+  | { type: 'scalar'; t: number; v: number }
+  | { type: 'string'; t: number; v: string }
+  | { type: 'vector'; samples: InstantSample[] }
+  | { type: 'matrix'; series: MatrixSeries[] };
+
+export interface MatrixSeries {
+  labels: Labels;
+  t: Float64Array;
+  v: Float64Array;
+}
+
+export interface EngineOptions {
+  /** How far back an instant selector looks for a sample. Default 5m. */
+  lookbackDeltaMs?: number;
+  /** Most samples a query may hold in memory at once. Default 50e6. */
+  maxSamples?: number;
+  /** Query deadline. Default 2m. */
+  timeoutMs?: number;
+  /** Step of subqueries written without one (`x[5m:]`): Prometheus's global evaluation interval. Default 1m. */
+  defaultSubqueryStepMs?: number;
+  /** Clock for the deadline, ms (tests inject one). Default Date.now. */
+  now?: () => number;
+}
+
+type StepValue =
+  | { kind: 'scalar'; v: number }
+  | { kind: 'string'; s: string }
+  | { kind: 'vector'; samples: InstantSample[] };
+
+/** One series of a range selection or subquery result, with its current window [lo, hi) and instant cursor. */
+interface SeriesData extends Window {
+  labels: Labels;
+  n: number;
+}
+
+class QueryContext {
+  samples = 0;
+  readonly deadline: number;
+  constructor(
+    readonly querier: Querier,
+    readonly lookback: number,
+    readonly maxSamples: number,
+    timeoutMs: number,
+    readonly now: () => number,
+    readonly queryStart: number,
+    readonly queryEnd: number,
+    readonly defaultSubqueryStep: number,
+  ) {
+    this.deadline = now() + timeoutMs;
+  }
+
+  checkTimeout(): void {
+    if (this.now() > this.deadline) throw new TimeoutError('query timed out in expression evaluation');
+  }
+
+  /** Counts samples brought into memory; throws once the query holds more than maxSamples. */
+  addSamples(n: number): void {
+    this.samples += n;
+    if (this.samples > this.maxSamples) {
+      throw new ExecutionError('query processing would load too many samples into memory in query execution');
+    }
+  }
+
+  releaseSamples(n: number): void {
+    this.samples -= n;
+  }
+
+  atTime(at: AtModifier): number {
+    return at.kind === 'time' ? at.t : at.kind === 'start' ? this.queryStart : this.queryEnd;
+  }
+}
+
+/** Index of the first element of t[0..n) that is >= x. */
+function lowerBound(t: Float64Array, n: number, x: number): number {
+  let lo = 0, hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Index of the first element of t[0..n) that is > x. */
+function upperBound(t: Float64Array, n: number, x: number): number {
+  let lo = 0, hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Moves a series' window to [mint, maxt]; forward moves walk the cursors, backward moves binary-search. */
+function seekWindow(s: SeriesData, mint: number, maxt: number): void {
+  const t = s.t;
+  if (s.lo > 0 && t[s.lo - 1]! >= mint) s.lo = lowerBound(t, s.n, mint);
+  while (s.lo < s.n && t[s.lo]! < mint) s.lo++;
+  if (s.hi > 0 && t[s.hi - 1]! > maxt) s.hi = upperBound(t, s.n, maxt);
+  if (s.hi < s.lo) s.hi = s.lo;
+  while (s.hi < s.n && t[s.hi]! <= maxt) s.hi++;
+}
+
+function unwrapParens(e: Expr): Expr {
+  while (e.type === 'ParenExpr') e = e.expr;
+  return e;
+}
+
+function assertUniqueLabelsets(vec: InstantSample[]): void {
+  if (vec.length < 2) return;
+  const seen = new Set<string>();
+  for (const s of vec) {
+    const k = keyOf(s.labels);
+    if (seen.has(k)) throw new ExecutionError('vector cannot contain metrics with the same labelset');
+    seen.add(k);
+  }
+}
+
+/** Evaluates expressions at the steps start, start + interval, …, end (one evaluator per query or subquery). */
+class Evaluator {
+  private readonly instantData = new Map<VectorSelector, SeriesData[]>();
+  private readonly rangeData = new Map<MatrixSelector | SubqueryExpr, SeriesData[]>();
+
+  constructor(
+    private readonly ctx: QueryContext,
+    readonly start: number,
+    readonly end: number,
+    readonly interval: number,
+  ) {}
+
+  /** The reference times [first, last] at which a selector with this @/offset is read during this evaluation. */
+  private refRange(at: AtModifier | null, offset: number): [number, number] {
+    if (at) {
+      const t = this.ctx.atTime(at) - offset;
+      return [t, t];
+    }
+    return [this.start - offset, this.end - offset];
+  }
+
+  private refTime(at: AtModifier | null, offset: number, ts: number): number {
+    return (at ? this.ctx.atTime(at) : ts) - offset;
+  }
+
+  private select(vs: VectorSelector, mint: number, maxt: number, dropStale: boolean): SeriesData[] {
+    this.ctx.checkTimeout();
+    const out: SeriesData[] = [];
+    for (const series of this.ctx.querier.select(vs.matchers, mint, maxt)) {
+      const buf = series.samples();
+      let t = buf.t, v = buf.v, n = buf.length;
+      if (dropStale) {
+        let stale = 0;
+        for (let i = 0; i < n; i++) if (isStaleNaN(v[i]!)) stale++;
+        if (stale > 0) {
+          const t2 = new Float64Array(n - stale), v2 = new Float64Array(n - stale);
+          let j = 0;
+          for (let i = 0; i < n; i++) {
+            if (isStaleNaN(v[i]!)) continue;
+            t2[j] = t[i]!; v2[j] = v[i]!; j++;
+          }
+          t = t2; v = v2; n = j;
+        }
+      }
+      if (n === 0) continue;
+      out.push({ labels: series.labels, t, v, n, lo: 0, hi: 0 });
+    }
+    return out;
+  }
+
+  private instantSeries(vs: VectorSelector): SeriesData[] {
+    let d = this.instantData.get(vs);
+    if (!d) {
+      const [first, last] = this.refRange(vs.at, vs.offset);
+      d = this.select(vs, first - this.ctx.lookback, last, false);
+      this.instantData.set(vs, d);
+    }
+    return d;
+  }
+
+  /** The series of a range selector or subquery, each with its window moved to the one for step `ts`. */
+  windowsAt(node: MatrixSelector | SubqueryExpr, ts: number): SeriesData[] {
+    let d = this.rangeData.get(node);
+    if (!d) {
+      d = node.type === 'MatrixSelector' ? this.loadRange(node) : this.evalSubquery(node);
+      this.rangeData.set(node, d);
+    }
+    const { at, offset } = node.type === 'MatrixSelector' ? node.vs : node;
+    const maxt = this.refTime(at, offset, ts);
+    const mint = maxt - node.rangeMs;
+    for (const s of d) seekWindow(s, mint, maxt);
+    return d;
+  }
+
+  private loadRange(ms: MatrixSelector): SeriesData[] {
+    const [first, last] = this.refRange(ms.vs.at, ms.vs.offset);
+    return this.select(ms.vs, first - ms.rangeMs, last, true);
+  }
+
+  /** Evaluates a subquery's inner expression at its aligned steps over the whole range this evaluator needs. */
+  private evalSubquery(sq: SubqueryExpr): SeriesData[] {
+    const step = sq.stepMs > 0 ? sq.stepMs : this.ctx.defaultSubqueryStep;
+    const [first, last] = this.refRange(sq.at, sq.offset);
+    const childStart = Math.ceil((first - sq.rangeMs) / step) * step;
+    const child = new Evaluator(this.ctx, childStart, last, step);
+    const bySeries = new Map<string, { labels: Labels; t: number[]; v: number[] }>();
+    for (let ts = childStart; ts <= last; ts += step) {
+      this.ctx.checkTimeout();
+      const val = child.evalAt(sq.expr, ts);
+      if (val.kind !== 'vector') throw new Error('BUG: subquery over a non-vector expression');
+      this.ctx.addSamples(val.samples.length);
+      for (const s of val.samples) {
+        const k = keyOf(s.labels);
+        let acc = bySeries.get(k);
+        if (!acc) { acc = { labels: s.labels, t: [], v: [] }; bySeries.set(k, acc); }
+        acc.t.push(ts);
+        acc.v.push(s.v);
+      }
+    }
+    const out: SeriesData[] = [];
+    for (const acc of bySeries.values()) {
+      out.push({ labels: acc.labels, t: Float64Array.from(acc.t), v: Float64Array.from(acc.v), n: acc.t.length, lo: 0, hi: 0 });
+    }
+    out.sort((a, b) => compareLabels(a.labels, b.labels));
+    return out;
+  }
+
+  /** Evaluates a scalar-, string- or vector-typed expression at step `ts`. */
+  evalAt(e: Expr, ts: number): StepValue {
+    switch (e.type) {
+      case 'NumberLiteral': return { kind: 'scalar', v: e.value };
+      case 'StringLiteral': return { kind: 'string', s: e.value };
+      case 'ParenExpr': return this.evalAt(e.expr, ts);
+      case 'VectorSelector': return { kind: 'vector', samples: this.vectorSelect(e, ts) };
+      case 'UnaryExpr': {
+        const inner = this.evalAt(e.expr, ts);
+        if (e.op === '+') return inner;
+        if (inner.kind === 'scalar') return { kind: 'scalar', v: -inner.v };
+        if (inner.kind !== 'vector') throw new Error('BUG: unary minus on a string');
+        const out = inner.samples.map((s) => ({ labels: dropMetricName(s.labels), v: -s.v, t: ts }));
+        assertUniqueLabelsets(out);
+        return { kind: 'vector', samples: out };
+      }
+      case 'BinaryExpr': return this.evalBinary(e, ts);
+      case 'AggregateExpr': return this.evalAggregate(e, ts);
+      case 'Call': return this.evalCall(e, ts);
+      case 'MatrixSelector':
+      case 'SubqueryExpr':
+        throw new Error(`BUG: ${e.type} evaluated as an instant value`);
+    }
+  }
+
+  private vectorSelect(vs: VectorSelector, ts: number): InstantSample[] {
+    const data = this.instantSeries(vs);
+    const refT = this.refTime(vs.at, vs.offset, ts);
+    const minT = refT - this.ctx.lookback;
+    const out: InstantSample[] = [];
+    for (const s of data) {
+      // `hi` doubles as the instant cursor: the index after the newest sample at or before refT.
+      if (s.hi > 0 && s.t[s.hi - 1]! > refT) s.hi = upperBound(s.t, s.n, refT);
+      while (s.hi < s.n && s.t[s.hi]! <= refT) s.hi++;
+      if (s.hi === 0) continue;
+      const i = s.hi - 1;
+      const t = s.t[i]!;
+      const v = s.v[i]!;
+      if (t < minT || isStaleNaN(v)) continue;
+      out.push({ labels: s.labels, v, t });
+    }
+    this.ctx.addSamples(out.length);
+    return out;
+  }
+
+  private vectorOf(e: Expr, ts: number): InstantSample[] {
+    const v = this.evalAt(e, ts);
+    if (v.kind !== 'vector') throw new Error(`BUG: expected a vector from ${e.type}`);
+    return v.samples;
+  }
+
+  private scalarOf(e: Expr, ts: number): number {
+    const v = this.evalAt(e, ts);
+    if (v.kind !== 'scalar') throw new Error(`BUG: expected a scalar from ${e.type}`);
+    return v.v;
+  }
+
+  private stringOf(e: Expr, ts: number): string {
+    const v = this.evalAt(e, ts);
+    if (v.kind !== 'string') throw new Error(`BUG: expected a string from ${e.type}`);
+    return v.s;
+  }
+
+  private evalBinary(e: BinaryExpr, ts: number): StepValue {
+    const l = this.evalAt(e.lhs, ts);
+    const r = this.evalAt(e.rhs, ts);
+    if (l.kind === 'scalar' && r.kind === 'scalar') return { kind: 'scalar', v: scalarBinop(e.op, l.v, r.v) };
+    let out: InstantSample[];
+    if (l.kind === 'vector' && r.kind === 'vector') {
+      switch (e.op) {
+        case 'and': out = vectorAnd(l.samples, r.samples, e.matching); break;
+        case 'or': out = vectorOr(l.samples, r.samples, e.matching); break;
+        case 'unless': out = vectorUnless(l.samples, r.samples, e.matching); break;
+        default: out = vectorBinop(e.op, l.samples, r.samples, e.matching!, e.returnBool, ts);
+      }
+    } else if (l.kind === 'vector' && r.kind === 'scalar') {
+      out = vectorScalarBinop(e.op, l.samples, r.v, false, e.returnBool, ts);
+    } else if (l.kind === 'scalar' && r.kind === 'vector') {
+      out = vectorScalarBinop(e.op, r.samples, l.v, true, e.returnBool, ts);
+    } else {
+      throw new Error('BUG: binary expression on strings');
+    }
+    assertUniqueLabelsets(out);
+    return { kind: 'vector', samples: out };
+  }
+
+  private evalAggregate(e: AggregateExpr, ts: number): StepValue {
+    let param: number | string | null = null;
+    if (e.param) param = e.op === 'count_values' ? this.stringOf(e.param, ts) : this.scalarOf(e.param, ts);
+    const vec = this.vectorOf(e.expr, ts);
+    return { kind: 'vector', samples: aggregate(e.op, vec, param, e.grouping, e.without, ts) };
+  }
+
+  private evalCall(e: Call, ts: number): StepValue {
+    const name = e.func.name;
+    const rangeFn = RANGE_FUNCTIONS.get(name);
+    if (rangeFn || name === 'absent_over_time') {
+      const matrixIdx = e.func.argTypes.indexOf('matrix');
+      const arg = unwrapParens(e.args[matrixIdx]!);
+      if (arg.type !== 'MatrixSelector' && arg.type !== 'SubqueryExpr') {
+        throw new Error(`BUG: range argument of ${name} is a ${arg.type}`);
+      }
+      const scalars: number[] = [];
+      e.args.forEach((a, i) => { if (i !== matrixIdx) scalars.push(this.scalarOf(a, ts)); });
+      const windows = this.windowsAt(arg, ts);
+      if (!rangeFn) {
+        for (const w of windows) if (w.hi > w.lo) return { kind: 'vector', samples: [] };
+        return { kind: 'vector', samples: [{ labels: absentLabels(arg), v: 1, t: ts }] };
+      }
+      const { at, offset } = arg.type === 'MatrixSelector' ? arg.vs : arg;
+      const call = { ts, rangeEnd: this.refTime(at, offset, ts), rangeMs: arg.rangeMs, scalars };
+      const keepName = name === 'last_over_time';
+      const out: InstantSample[] = [];
+      let held = 0;
+      for (const w of windows) {
+        if (w.hi === w.lo) continue;
+        held += w.hi - w.lo;
+        const v = rangeFn(w, call);
+        if (v === null) continue;
+        out.push({ labels: keepName ? w.labels : dropMetricName(w.labels), v, t: ts });
+      }
+      this.ctx.addSamples(held);
+      this.ctx.releaseSamples(held);
+      assertUniqueLabelsets(out);
+      return { kind: 'vector', samples: out };
+    }
+
+    switch (name) {
+      case 'time': return { kind: 'scalar', v: ts / 1000 };
+      case 'pi': return { kind: 'scalar', v: Math.PI };
+      case 'vector': return { kind: 'vector', samples: [{ labels: [], v: this.scalarOf(e.args[0]!, ts), t: ts }] };
+      case 'scalar': {
+        const vec = this.vectorOf(e.args[0]!, ts);
+        return { kind: 'scalar', v: vec.length === 1 ? vec[0]!.v : NaN };
+      }
+    }
+
+    if (name === 'histogram_quantile') {
+      const q = this.scalarOf(e.args[0]!, ts);
+      const out = histogramQuantile(q, this.vectorOf(e.args[1]!, ts), ts);
+      assertUniqueLabelsets(out);
+      return { kind: 'vector', samples: out };
+    }
+    const elem = ELEMENT_FUNCTIONS.get(name);
+    let vec: InstantSample[];
+    if (e.args.length === 0) vec = [{ labels: [], v: ts / 1000, t: ts }];
+    else vec = this.vectorOf(e.args[0]!, ts);
+    let out: InstantSample[];
+    if (elem) {
+      const scalars = e.args.slice(1).map((a) => this.scalarOf(a, ts));
+      if (name === 'clamp' && scalars[1]! < scalars[0]!) return { kind: 'vector', samples: [] };
+      out = vec.map((s) => ({ labels: dropMetricName(s.labels), v: elem(s.v, scalars), t: ts }));
+    } else {
+      switch (name) {
+        case 'absent':
+          out = vec.length > 0 ? [] : [{ labels: absentLabels(e.args[0]!), v: 1, t: ts }];
+          break;
+        case 'timestamp': {
+          const fromSample = unwrapParens(e.args[0]!).type === 'VectorSelector';
+          out = vec.map((s) => ({ labels: dropMetricName(s.labels), v: (fromSample ? s.t : ts) / 1000, t: ts }));
+          break;
+        }
+        case 'sort': case 'sort_desc':
+          out = sortVector(vec, name === 'sort_desc');
+          break;
+        case 'label_replace':
+          out = labelReplace(vec, this.stringOf(e.args[1]!, ts), this.stringOf(e.args[2]!, ts),
+            this.stringOf(e.args[3]!, ts), this.stringOf(e.args[4]!, ts));
+          break;
+        case 'label_join':
+          out = labelJoin(vec, this.stringOf(e.args[1]!, ts), this.stringOf(e.args[2]!, ts),
+            e.args.slice(3).map((a) => this.stringOf(a, ts)));
+          break;
+        default:
+          throw new Error(`BUG: no implementation for function ${name}`);
+      }
+    }
+    assertUniqueLabelsets(out);
+    return { kind: 'vector', samples: out };
+  }
+}
+
+/**
+ * Evaluates PromQL queries against any Queryable. Queries run synchronously; one querier is opened per query and
+ * closed before returning.
+ * @example new Engine().instantQuery(storage, 'sum(rate(http_requests_total[5m]))', Date.now())
+ */
+export class Engine {
+  private readonly lookback: number;
+  private readonly maxSamples: number;
+  private readonly timeoutMs: number;
+  private readonly subqueryStep: number;
+  private readonly now: () => number;
+
+  constructor(opts: EngineOptions = {}) {
+    this.lookback = opts.lookbackDeltaMs ?? 5 * 60_000;
+    this.maxSamples = opts.maxSamples ?? 50e6;
+    this.timeoutMs = opts.timeoutMs ?? 2 * 60_000;
+    this.subqueryStep = opts.defaultSubqueryStepMs ?? 60_000;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Evaluates `expr` at time `t` (ms). Throws BadDataError, ExecutionError or TimeoutError. */
+  instantQuery(q: Queryable, expr: string | Expr, t: number): Value {
+    const e = typeof expr === 'string' ? parseExpr(expr) : expr;
+    return this.run(q, t, t, (ctx) => {
+      const ev = new Evaluator(ctx, t, t, 1);
+      const root = unwrapParens(e);
+      if (root.type === 'MatrixSelector' || root.type === 'SubqueryExpr') {
+        const series: MatrixSeries[] = [];
+        for (const w of ev.windowsAt(root, t)) {
+          if (w.hi === w.lo) continue;
+          series.push({ labels: w.labels, t: w.t.slice(w.lo, w.hi), v: w.v.slice(w.lo, w.hi) });
+        }
+        return { type: 'matrix', series };
+      }
+      const v = ev.evalAt(e, t);
+      switch (v.kind) {
+        case 'scalar': return { type: 'scalar', t, v: v.v };
+        case 'string': return { type: 'string', t, v: v.s };
+        case 'vector': return { type: 'vector', samples: v.samples.map((s) => ({ labels: s.labels, t, v: s.v })) };
+      }
+    });
+  }
+
+  /** Evaluates `expr` at start, start + step, …, end (ms); the result is a matrix sorted by labels. */
+  rangeQuery(q: Queryable, expr: string | Expr, start: number, end: number, stepMs: number): Value {
+    const e = typeof expr === 'string' ? parseExpr(expr) : expr;
+    const ty = exprType(e);
+    if (ty !== 'vector' && ty !== 'scalar') {
+      throw new BadDataError(`invalid expression type ${JSON.stringify(ty === 'matrix' ? 'range vector' : ty)} for range query, must be Scalar or instant Vector`);
+    }
+    if (!(stepMs > 0)) throw new BadDataError('zero or negative query resolution step widths are not accepted. Try a positive integer');
+    if (end < start) throw new BadDataError('end timestamp must not be before start time');
+    return this.run(q, start, end, (ctx) => {
+      const ev = new Evaluator(ctx, start, end, stepMs);
+      const bySeries = new Map<string, { labels: Labels; t: number[]; v: number[] }>();
+      for (let ts = start; ts <= end; ts += stepMs) {
+        ctx.checkTimeout();
+        const v = ev.evalAt(e, ts);
+        const samples = v.kind === 'scalar' ? [{ labels: [] as Labels, v: v.v, t: ts }] : v.kind === 'vector' ? v.samples : [];
+        ctx.addSamples(samples.length);
+        for (const s of samples) {
+          const k = keyOf(s.labels);
+          let acc = bySeries.get(k);
+          if (!acc) { acc = { labels: s.labels, t: [], v: [] }; bySeries.set(k, acc); }
+          acc.t.push(ts);
+          acc.v.push(s.v);
+        }
+      }
+      const series: MatrixSeries[] = [...bySeries.values()].map((a) => ({
+        labels: a.labels, t: Float64Array.from(a.t), v: Float64Array.from(a.v),
+      }));
+      series.sort((a, b) => compareLabels(a.labels, b.labels));
+      return { type: 'matrix', series };
+    });
+  }
+
+  private run(q: Queryable, start: number, end: number, body: (ctx: QueryContext) => Value): Value {
+    const querier = q.querier();
+    try {
+      const ctx = new QueryContext(querier, this.lookback, this.maxSamples, this.timeoutMs, this.now, start, end, this.subqueryStep);
+      return body(ctx);
+    } finally {
+      querier.close();
+    }
+  }
+}
+

@@ -1,0 +1,81 @@
+/**
+ * Durable alert state (SQLite, `<data dir>/rules.db`): every active alert of every alerting rule with its labels,
+ * annotations, activeAt, state, keep_firing_for start, last sent and resolvedAt. Written after each rule
+ * evaluation in one transaction; read when a rule group starts so a restart neither re-pages (lastSentAt survives)
+ * nor forgets a pending alert (activeAt survives, so `for` keeps counting from the original start).
+ */
+import Database from 'better-sqlite3';
+import type { Alert, AlertState } from './alert.js';
+
+interface Row {
+  alert_key: string;
+  labels: string;
+  annotations: string;
+  state: string;
+  value: number;
+  active_at: number;
+  fired_at: number;
+  keep_firing_since: number;
+  resolved_at: number;
+  last_sent_at: number;
+  valid_until: number;
+}
+
+export class AlertStateStore {
+  private readonly db: Database.Database;
+  private readonly selectRule: Database.Statement<[string], Row>;
+  private readonly deleteRule: Database.Statement<[string]>;
+  private readonly insert: Database.Statement<unknown[]>;
+
+  /** Opens (creating if needed) the store at `path`. */
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS alert_state (
+      rule_key TEXT NOT NULL, alert_key TEXT NOT NULL, labels TEXT NOT NULL, annotations TEXT NOT NULL,
+      state TEXT NOT NULL, value REAL, active_at INTEGER NOT NULL, fired_at INTEGER NOT NULL,
+      keep_firing_since INTEGER NOT NULL, resolved_at INTEGER NOT NULL, last_sent_at INTEGER NOT NULL,
+      valid_until INTEGER NOT NULL, PRIMARY KEY (rule_key, alert_key))`);
+    this.selectRule = this.db.prepare('SELECT * FROM alert_state WHERE rule_key = ?');
+    this.deleteRule = this.db.prepare('DELETE FROM alert_state WHERE rule_key = ?');
+    this.insert = this.db.prepare(`INSERT INTO alert_state VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`);
+  }
+
+  /** The saved alerts of one rule (empty if none). */
+  load(ruleKey: string): Map<string, Alert> {
+    const out = new Map<string, Alert>();
+    for (const r of this.selectRule.all(ruleKey)) {
+      out.set(r.alert_key, {
+        labels: JSON.parse(r.labels) as Record<string, string>,
+        annotations: JSON.parse(r.annotations) as Record<string, string>,
+        state: r.state as AlertState, value: r.value ?? NaN, activeAt: r.active_at, firedAt: r.fired_at,
+        keepFiringSince: r.keep_firing_since, resolvedAt: r.resolved_at, lastSentAt: r.last_sent_at, validUntil: r.valid_until,
+      });
+    }
+    return out;
+  }
+
+  /** Replaces the saved alerts of several rules in one transaction. */
+  save(rules: Iterable<[string, ReadonlyMap<string, Alert>]>): void {
+    this.db.transaction(() => {
+      for (const [ruleKey, alerts] of rules) {
+        this.deleteRule.run(ruleKey);
+        for (const [k, a] of alerts) {
+          this.insert.run(ruleKey, k, JSON.stringify(a.labels), JSON.stringify(a.annotations), a.state,
+            Number.isNaN(a.value) ? null : a.value, a.activeAt, a.firedAt, a.keepFiringSince, a.resolvedAt, a.lastSentAt, a.validUntil);
+        }
+      }
+    })();
+  }
+
+  /** Drops saved state of rules not in `keep` (rules removed by a reload). */
+  retainOnly(keep: ReadonlySet<string>): void {
+    const all = this.db.prepare('SELECT DISTINCT rule_key AS k FROM alert_state').all() as Array<{ k: string }>;
+    this.db.transaction(() => { for (const { k } of all) if (!keep.has(k)) this.deleteRule.run(k); })();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

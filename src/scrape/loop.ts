@@ -1,0 +1,318 @@
+/**
+ * One target's scrape loop: on a stable per-target offset within the interval, fetch, parse, relabel, check
+ * limits and append one atomic batch; then the synthetic series (`up`, `scrape_*`), and staleness markers for
+ * series that disappeared. A failed scrape (down, time-out, oversized, malformed, limit exceeded) commits nothing
+ * of the body, writes `up 0`, and marks every series of the last good scrape stale, as Prometheus does.
+ */
+import { hashLabels, labelsKey, METRIC_NAME, type Label, type Labels } from '../model/labels.js';
+import { STALE_NAN } from '../model/sample.js';
+import type { Clock, TimerHandle } from '../model/clock.js';
+import type { Logger } from '../log/index.js';
+import { AppendStatus, type Appender } from '../tsdb/types.js';
+import { LabelsBuilder, relabelBuilder } from './relabel/index.js';
+import { Entry, ExpositionParser, formatFromContentType, type MetricType } from './parse/index.js';
+import { fetchBody } from './fetch.js';
+import type { ScrapeOptions, ScrapeTarget, TargetHealth } from './target.js';
+import { scrapeMetrics } from './metrics.js';
+
+export interface FamilyMetadata {
+  type: MetricType;
+  help: string;
+  unit: string;
+}
+
+interface CacheEntry {
+  /** Head series ref; 0 when the series was dropped by metric relabeling. */
+  ref: number;
+  labels: Labels | null;
+  /** Iteration in which the series was last seen, and the one before (restored when a scrape fails). */
+  seen: number;
+  prev: number;
+  /** Sample carried an explicit timestamp: such series get no staleness marker (Prometheus does the same). */
+  explicitTs: boolean;
+}
+
+/** A scrape that must fail as a whole; the message becomes the target's lastError. */
+class ScrapeFailure extends Error {}
+
+const TIMESTAMP_TOLERANCE_MS = 25;
+
+const REPORT_NAMES = [
+  'up',
+  'scrape_duration_seconds',
+  'scrape_samples_scraped',
+  'scrape_samples_post_metric_relabeling',
+  'scrape_series_added',
+] as const;
+
+export interface ScrapeLoopDeps {
+  appender: () => Appender;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class ScrapeLoop {
+  health: TargetHealth = 'unknown';
+  lastError = '';
+  lastScrape = 0;
+  lastScrapeDurationMs = 0;
+  readonly metadata = new Map<string, FamilyMetadata>();
+
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly reportRefs = new Int32Array(REPORT_NAMES.length);
+  private readonly reportLabels: Labels[];
+  private readonly builder = new LabelsBuilder();
+  private iter = 0;
+  private timer: TimerHandle | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(
+    readonly target: ScrapeTarget,
+    readonly opts: ScrapeOptions,
+    private readonly deps: ScrapeLoopDeps,
+  ) {
+    this.reportLabels = REPORT_NAMES.map((n) => withName(target.labels, n));
+  }
+
+  /** Stable offset of this target within the interval, so a job's scrapes spread evenly and keep their slot. */
+  offsetMs(): number {
+    return hashLabels(this.target.labels) % this.intervalMs;
+  }
+
+  get intervalMs(): number {
+    return this.target.scrapeIntervalMs ?? this.opts.intervalMs;
+  }
+
+  get timeoutMs(): number {
+    return this.target.scrapeTimeoutMs ?? this.opts.timeoutMs;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const now = this.deps.clock.now();
+    const interval = this.intervalMs;
+    let next = now - (now % interval) + this.offsetMs();
+    if (next <= now) next += interval;
+    this.timer = this.deps.clock.setTimeout(() => {
+      // A timer that fires a little late still stamps the scheduled time: constant deltas between a series'
+      // timestamps compress to almost nothing (Prometheus 2.43+ aligns within a tolerance the same way).
+      const fired = this.deps.clock.now();
+      const t = fired - next <= TIMESTAMP_TOLERANCE_MS ? next : fired;
+      this.running = this.scrape(t).finally(() => {
+        this.running = null;
+        this.schedule();
+      });
+    }, next - now);
+  }
+
+  /**
+   * Stops the loop, waiting for a scrape in flight. With `markStale`, every series of the last scrape and the
+   * report series get a staleness marker (the target went away); without, they are left for a successor loop.
+   */
+  async stop(markStale: boolean): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = null;
+    if (this.running) await this.running;
+    if (!markStale) return;
+    const app = this.deps.appender();
+    const t = this.deps.clock.now();
+    this.appendStale(app, t, this.iter + 1);
+    for (let i = 0; i < REPORT_NAMES.length; i++) this.appendRef(app, i, t, STALE_NAN);
+    app.commit();
+  }
+
+  /** One scrape at time `t` (ms). Exposed for tests; the loop calls it on schedule. */
+  async scrape(t: number): Promise<void> {
+    const started = performance.now();
+    const iter = ++this.iter;
+    let scraped = 0, postRelabel = 0, added = 0;
+    let app = this.deps.appender();
+    let error: string | null = null;
+    try {
+      const res = await fetchBody(this.opts.dispatcher, this.target.url, this.opts.headers, this.timeoutMs, this.opts.bodySizeLimit);
+      const r = this.appendBody(app, res.body, formatFromContentType(res.contentType), t, iter);
+      scraped = r.scraped;
+      postRelabel = r.postRelabel;
+      added = r.added;
+      this.appendStale(app, t, iter);
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      app.rollback();
+      app = this.deps.appender();
+      this.forgetIteration(iter);
+      this.appendStale(app, t, iter);
+    }
+    const durationMs = performance.now() - started;
+    this.appendRef(app, 0, t, error === null ? 1 : 0);
+    this.appendRef(app, 1, t, durationMs / 1000);
+    this.appendRef(app, 2, t, scraped);
+    this.appendRef(app, 3, t, postRelabel);
+    this.appendRef(app, 4, t, added);
+    app.commit();
+
+    this.health = error === null ? 'up' : 'down';
+    this.lastError = error ?? '';
+    this.lastScrape = t;
+    this.lastScrapeDurationMs = durationMs;
+    const m = scrapeMetrics();
+    m.scrapes.inc({ job: this.opts.jobName, result: error === null ? 'success' : 'failure' });
+    m.duration.observe({ job: this.opts.jobName }, durationMs / 1000);
+    if (error !== null) this.deps.logger.debug('scrape failed', { url: this.target.url, err: error });
+  }
+
+  /** Parses and appends one body. Throws ScrapeFailure or ParseError to fail the scrape as a whole. */
+  private appendBody(app: Appender, body: Uint8Array, format: 'text' | 'openmetrics', t: number, iter: number) {
+    const p = new ExpositionParser(body, format);
+    const o = this.opts;
+    let scraped = 0, postRelabel = 0, added = 0, exemplars = 0;
+    let status: number;
+    for (let e = p.next(); e !== Entry.EOF; e = p.next()) {
+      if (e !== Entry.Series) {
+        if (e === Entry.Type || e === Entry.Help || e === Entry.Unit) this.noteMetadata(p, e);
+        continue;
+      }
+      scraped++;
+      const key = p.seriesKey();
+      let ent = this.cache.get(key);
+      if (ent === undefined) {
+        const labels = this.sampleLabels(p.labels());
+        ent = { ref: 0, labels, seen: 0, prev: 0, explicitTs: false };
+        if (labels !== null) {
+          this.checkLabelLimits(labels);
+          ent.ref = app.ref(labels);
+          added++;
+        }
+        this.cache.set(key, ent);
+      }
+      if (ent.labels === null) {
+        if (ent.seen !== iter) ent.prev = ent.seen;
+        ent.seen = iter;
+        continue;
+      }
+      if (ent.seen === iter) {
+        // The same series twice in one body: Prometheus rejects the second as a duplicate.
+        scrapeMetrics().duplicates.inc({ job: o.jobName });
+        continue;
+      }
+      postRelabel++;
+      if (o.sampleLimit > 0 && postRelabel > o.sampleLimit) {
+        throw new ScrapeFailure(`sample limit exceeded (limit ${o.sampleLimit})`);
+      }
+      const ts = o.honorTimestamps ? p.timestamp() : undefined;
+      ent.explicitTs = ts !== undefined;
+      ent.prev = ent.seen;
+      ent.seen = iter;
+      if (p.exemplar() !== undefined) exemplars++;
+      status = app.append(ent.ref, ts ?? t, p.value());
+      if (status === -1) {
+        ent.ref = app.ref(ent.labels);
+        status = app.append(ent.ref, ts ?? t, p.value());
+      }
+      if (status !== AppendStatus.OK) scrapeMetrics().rejected.inc({ job: o.jobName, reason: REJECT_REASON[status] ?? 'unknown' });
+    }
+    if (exemplars) scrapeMetrics().exemplars.inc({ job: o.jobName }, exemplars);
+    return { scraped, postRelabel, added };
+  }
+
+  /** Target labels merged in (honor_labels decides conflicts), then metric_relabel_configs; null = dropped. */
+  private sampleLabels(scrapedLabels: Labels): Labels | null {
+    const b = this.builder.reset(scrapedLabels);
+    for (const tl of this.target.labels) {
+      const existing = b.get(tl.name);
+      if (this.opts.honorLabels) {
+        if (existing === '') b.set(tl.name, tl.value);
+        continue;
+      }
+      if (existing !== '') {
+        // Keep the scraped value as exported_<name> (repeating the prefix past existing ones), as Prometheus does.
+        let name = 'exported_' + tl.name;
+        while (b.get(name) !== '') name = 'exported_' + name;
+        b.set(name, existing);
+      }
+      b.set(tl.name, tl.value);
+    }
+    if (!relabelBuilder(b, this.opts.metricRelabel)) return null;
+    const out = b.labels();
+    return out.length === 0 ? null : out;
+  }
+
+  private checkLabelLimits(labels: Labels): void {
+    const o = this.opts;
+    if (o.labelLimit > 0 && labels.length > o.labelLimit) {
+      throw new ScrapeFailure(`label_limit exceeded (metric: ${nameOf(labels)}, number of labels: ${labels.length}, limit: ${o.labelLimit})`);
+    }
+    if (o.labelNameLengthLimit === 0 && o.labelValueLengthLimit === 0) return;
+    for (const l of labels) {
+      if (o.labelNameLengthLimit > 0 && l.name.length > o.labelNameLengthLimit) {
+        throw new ScrapeFailure(`label_name_length_limit exceeded (metric: ${nameOf(labels)}, label name: ${l.name}, limit: ${o.labelNameLengthLimit})`);
+      }
+      if (o.labelValueLengthLimit > 0 && l.value.length > o.labelValueLengthLimit) {
+        throw new ScrapeFailure(`label_value_length_limit exceeded (metric: ${nameOf(labels)}, label value: ${l.value}, limit: ${o.labelValueLengthLimit})`);
+      }
+    }
+  }
+
+  /** A failed scrape's samples were rolled back: the series it touched count as last seen before it. */
+  private forgetIteration(iter: number): void {
+    for (const ent of this.cache.values()) if (ent.seen === iter) ent.seen = ent.prev;
+  }
+
+  /**
+   * Series seen in the previous iteration but not in `iter` get a stale marker at `t`. Entries unseen for a while
+   * leave the cache so it does not grow with churn.
+   */
+  private appendStale(app: Appender, t: number, iter: number): void {
+    for (const [key, ent] of this.cache) {
+      if (ent.seen === iter) continue;
+      if (ent.seen === iter - 1 && ent.labels !== null && !ent.explicitTs) {
+        if (app.append(ent.ref, t, STALE_NAN) === -1) app.append(app.ref(ent.labels), t, STALE_NAN);
+      }
+      if (ent.seen < iter - 10) this.cache.delete(key);
+    }
+  }
+
+  private appendRef(app: Appender, i: number, t: number, v: number): void {
+    let ref = this.reportRefs[i]!;
+    if (ref === 0 || app.append(ref, t, v) === -1) {
+      ref = app.ref(this.reportLabels[i]!);
+      this.reportRefs[i] = ref;
+      app.append(ref, t, v);
+    }
+  }
+
+  private noteMetadata(p: ExpositionParser, e: Entry): void {
+    const fam = p.family();
+    let md = this.metadata.get(fam);
+    if (!md) {
+      md = { type: 'unknown', help: '', unit: '' };
+      this.metadata.set(fam, md);
+    }
+    if (e === Entry.Type) md.type = p.type();
+    else if (e === Entry.Help) md.help = p.help();
+    else md.unit = p.unit();
+  }
+}
+
+const REJECT_REASON: Record<number, string> = {
+  [AppendStatus.OutOfOrder]: 'out_of_order',
+  [AppendStatus.DuplicateTimestamp]: 'duplicate_timestamp',
+  [AppendStatus.OutOfBounds]: 'out_of_bounds',
+};
+
+function withName(labels: Labels, name: string): Labels {
+  const out: Label[] = labels.filter((l) => l.name !== METRIC_NAME);
+  out.push({ name: METRIC_NAME, value: name });
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+function nameOf(labels: Labels): string {
+  for (const l of labels) if (l.name === METRIC_NAME) return l.value;
+  return labelsKey(labels);
+}

@@ -1,0 +1,73 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FloatStatus, floatResult, parseFloatBytes } from './float.js';
+
+const enc = new TextEncoder();
+function parse(s: string): number {
+  const b = enc.encode(s);
+  return parseFloatBytes(b, 0, b.length);
+}
+function status(s: string): FloatStatus {
+  parse(s);
+  return floatResult.status;
+}
+
+describe('float tokens (Go ParseFloat as Prometheus restricts it)', () => {
+  const accepted: [string, number][] = [
+    ['0', 0], ['-0', -0], ['+0', 0], ['1', 1], ['-1', -1], ['+7', 7], ['007', 7], ['1.', 1], ['.5', 0.5],
+    ['-.5', -0.5], ['1.5e3', 1500], ['1E3', 1000], ['1e+3', 1000], ['1e-3', 0.001], ['1.e2', 100],
+    ['4.9351e-05', 4.9351e-5], ['7.424100000000001e-05', 7.424100000000001e-5], ['1.7560473e+07', 17560473],
+    ['0.1', 0.1], ['0.3', 0.3], ['123456789012345678901234567890', 1.2345678901234568e29],
+    ['1e-400', 0], ['2.2250738585072014e-308', 2.2250738585072014e-308], ['5e-324', 5e-324],
+    ['1.7976931348623157e308', 1.7976931348623157e308], ['9007199254740993', 9007199254740992],
+    ['Inf', Infinity], ['+Inf', Infinity], ['-Inf', -Infinity], ['inf', Infinity], ['INF', Infinity],
+    ['infinity', Infinity], ['-Infinity', -Infinity], ['+iNfInItY', Infinity],
+  ];
+  it.each(accepted)('%s → %d', (s, want) => {
+    expect(parse(s)).toBe(want);
+    expect(floatResult.status).toBe(FloatStatus.Ok);
+  });
+
+  it.each(['NaN', 'nan', 'NAN', 'nAn'])('%s is NaN', (s) => {
+    expect(Number.isNaN(parse(s))).toBe(true);
+    expect(floatResult.status).toBe(FloatStatus.Ok);
+  });
+
+  const rejected: [string, FloatStatus][] = [
+    ['', FloatStatus.Syntax], ['+', FloatStatus.Syntax], ['-', FloatStatus.Syntax], ['.', FloatStatus.Syntax],
+    ['e3', FloatStatus.Syntax], ['1e', FloatStatus.Syntax], ['1e+', FloatStatus.Syntax], ['1..2', FloatStatus.Syntax],
+    ['1.2.3', FloatStatus.Syntax], ['true', FloatStatus.Syntax], ['0x10', FloatStatus.Syntax],
+    ['0b1', FloatStatus.Syntax], ['0o7', FloatStatus.Syntax], ['+NaN', FloatStatus.Syntax],
+    ['-nan', FloatStatus.Syntax], ['infin', FloatStatus.Syntax], ['Infinityy', FloatStatus.Syntax],
+    ['NaNx', FloatStatus.Syntax], [' 1', FloatStatus.Syntax], ['1 ', FloatStatus.Syntax], ['1\r', FloatStatus.Syntax],
+    ['1,5', FloatStatus.Syntax], ['--1', FloatStatus.Syntax], ['1e5.5', FloatStatus.Syntax],
+    ['1_000', FloatStatus.Unsupported], ['0x1p-3', FloatStatus.Unsupported], ['0x1P3', FloatStatus.Unsupported],
+    ['1e400', FloatStatus.Range], ['-1e400', FloatStatus.Range], ['1.8e308', FloatStatus.Range],
+  ];
+  it.each(rejected)('%j is rejected (status %i)', (s, want) => {
+    expect(status(s)).toBe(want);
+  });
+
+  it('agrees with Number() on every shortest decimal form of a double', () => {
+    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (v) => {
+      // String(-0) is "0": zero's sign is checked by the table above.
+      const same = (x: number): boolean => (v === 0 ? x === 0 : Object.is(x, v));
+      expect(same(parse(String(v)))).toBe(true);
+      expect(same(parse(v.toExponential()))).toBe(true);
+    }), { numRuns: 3000 });
+  });
+
+  it('agrees with Number() on random decimal spellings (fast path and fallback alike)', () => {
+    const digits = fc.stringMatching(/^[0-9]{0,20}$/);
+    const token = fc.tuple(fc.constantFrom('', '+', '-'), digits, fc.boolean(), digits,
+      fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.integer({ min: 0, max: 330 }))))
+      .map(([sign, int, dot, frac, exp]) => sign + int + (dot ? '.' + frac : '') + (exp ? exp[0] + exp[1] + exp[2] : ''))
+      .filter((s) => /[0-9]/.test(s.split(/[eE]/)[0]!));
+    fc.assert(fc.property(token, (s) => {
+      const want = Number(s);
+      const got = parse(s);
+      if (!Number.isFinite(want)) expect(floatResult.status).toBe(FloatStatus.Range);
+      else expect(Object.is(got, want)).toBe(true);
+    }), { numRuns: 5000 });
+  });
+});

@@ -1,0 +1,104 @@
+import type { Labels } from '../../model/labels.js';
+import { Cursor } from './cursor.js';
+import { nextOpenMetrics } from './openmetrics.js';
+import { nextText } from './text.js';
+import { Entry, type ExpositionFormat, type MetricType, type ParserOptions } from './types.js';
+
+/** An OpenMetrics exemplar attached to the current series. Timestamp in milliseconds. */
+export interface Exemplar {
+  labels: Labels;
+  value: number;
+  timestamp?: number;
+}
+
+/**
+ * Pull parser over one exposition body. `next()` advances; the accessors describe the current entry and are valid
+ * until the next call. Throws `ParseError` (line, column, byte offset, snippet) on malformed input; after an error
+ * the parser must not be used again.
+ *
+ * Cost: `next()` scans bytes without allocating. `seriesKey()`, `metricName()`, `labels()`, `help()` and
+ * `exemplar()` each decode a string or build objects: call what you need (the scrape cache calls `seriesKey()` on
+ * every sample and `labels()` only on a miss).
+ * @example
+ * const p = new ExpositionParser(body, 'text');
+ * for (let e = p.next(); e !== Entry.EOF; e = p.next()) if (e === Entry.Series) add(p.seriesKey(), p.value());
+ */
+export class ExpositionParser {
+  private readonly c: Cursor;
+  private readonly om: boolean;
+
+  constructor(body: Uint8Array, format: ExpositionFormat, opts: ParserOptions = {}) {
+    this.om = format === 'openmetrics';
+    this.c = new Cursor(body, format, opts.lineOffset ?? 0, opts.requireEof ?? this.om);
+  }
+
+  /** Advances to the next entry; `Entry.EOF` at the end (and on every call after it). */
+  next(): Entry {
+    if (this.c.done) return Entry.EOF;
+    return this.om ? nextOpenMetrics(this.c) : nextText(this.c);
+  }
+
+  /** Series: the raw bytes of `name{labels}` as a (latin1) string, identical for identical input bytes. */
+  seriesKey(): string {
+    return this.c.seriesKey();
+  }
+
+  /** Series: `__name__` and the labels, escapes resolved, sorted by name; empty values are left out. */
+  labels(): Labels {
+    return this.c.labels();
+  }
+
+  /** Series: the metric name. */
+  metricName(): string {
+    return this.c.metricName();
+  }
+
+  /** Series: the sample value; NaN has Prometheus's canonical bit pattern (never the stale marker's). */
+  value(): number {
+    return this.c.value;
+  }
+
+  /** Series: the sample's timestamp in ms, if the line has one (OpenMetrics seconds are truncated to ms). */
+  timestamp(): number | undefined {
+    return this.c.hasTs ? this.c.ts : undefined;
+  }
+
+  /** Series (OpenMetrics): the exemplar after ` # `, if any. */
+  exemplar(): Exemplar | undefined {
+    const c = this.c;
+    if (!c.hasExemplar) return undefined;
+    const e: Exemplar = { labels: c.exemplarLabels(), value: c.exValue };
+    if (c.exHasTs) e.timestamp = c.exTs;
+    return e;
+  }
+
+  /** Type/Help/Unit: the metric family name the line names. */
+  family(): string {
+    return this.c.metricName();
+  }
+
+  /** Type: the declared type (text format `untyped` reads as `unknown`, as in Prometheus). */
+  type(): MetricType {
+    return this.c.mtype;
+  }
+
+  /** Help: the help text, escapes resolved (`\\`, `\n`; OpenMetrics also `\"`). */
+  help(): string {
+    return this.c.text(this.om ? 'openmetrics' : 'text');
+  }
+
+  /** Unit (OpenMetrics): the unit, possibly empty. */
+  unit(): string {
+    return this.c.text('none');
+  }
+
+  /** Comment (text format): the whole comment line from its `#`. */
+  comment(): string {
+    return this.c.text('none');
+  }
+
+  /** 1-based line number where the current entry starts, plus `lineOffset`. */
+  line(): number {
+    return this.c.entryLine;
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * A persisted block opened for queries: the index lives in typed arrays, chunk frames are read from the chunks file
+ * on demand (positioned reads) and kept decompressed in a small per-block cache.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { brotliDecompressSync } from 'node:zlib';
+import type { Label, Labels } from '../../model/labels.js';
+import type { Matcher } from '../../model/matcher.js';
+import type { SampleBuffer, SelectHints, Series } from '../types.js';
+import { decodeChunkInto, newSampleBuffer } from '../chunkenc/index.js';
+import { crc32 } from './bytes.js';
+import { BlockFormatError } from './errors.js';
+import { CHUNKS_HEADER_BYTES, CHUNKS_MAGIC, Compression, FORMAT_VERSION, decodeIndexFile, type IndexData } from './index-format.js';
+import { CHUNKS_FILE, INDEX_FILE, readMeta, type BlockMeta } from './meta.js';
+import { postingsForMatchers } from './postings.js';
+
+/** Decompressed frames kept per open block: a frame is about 64 KiB raw, so at most about 1 MiB per block. Scans
+ * read frames in order, so a small cache serves them; it mostly saves re-reads by queries close in time. */
+const FRAME_CACHE_ENTRIES = 16;
+
+export class Block {
+  private closed = false;
+  private readonly frameCache = new Map<number, Uint8Array>();
+
+  private constructor(
+    readonly meta: BlockMeta,
+    private readonly ix: IndexData,
+    private readonly fd: number,
+    private readonly chunksFile: string,
+    private readonly compression: Compression,
+  ) {}
+
+  /**
+   * Opens the block in `dir`: validates meta.json (version, fields), decodes and checks the index (checksum, refs in
+   * range) and the chunks file's header and size. Throws BlockFormatError naming the offending file.
+   */
+  static open(dir: string): Block {
+    const abs = resolve(dir);
+    const meta = readMeta(abs);
+    const indexFile = join(abs, INDEX_FILE);
+    let indexBytes: Uint8Array;
+    try {
+      indexBytes = readFileSync(indexFile);
+    } catch (e) {
+      throw new BlockFormatError(indexFile, `cannot read: ${(e as Error).message}`, { cause: e });
+    }
+    const ix = decodeIndexFile(indexBytes, indexFile, meta.minTime);
+    const chunksFile = join(abs, CHUNKS_FILE);
+    let fd: number;
+    try {
+      fd = openSync(chunksFile, 'r');
+    } catch (e) {
+      throw new BlockFormatError(chunksFile, `cannot open: ${(e as Error).message}`, { cause: e });
+    }
+    try {
+      const head = Buffer.alloc(CHUNKS_HEADER_BYTES);
+      const n = readSync(fd, head, 0, CHUNKS_HEADER_BYTES, 0);
+      if (n < CHUNKS_HEADER_BYTES) throw new BlockFormatError(chunksFile, `truncated: ${n} bytes, header needs ${CHUNKS_HEADER_BYTES}`);
+      if (head.readUInt32BE(0) !== CHUNKS_MAGIC) throw new BlockFormatError(chunksFile, 'bad magic, not a vigil chunks file');
+      if (head[4] !== FORMAT_VERSION) throw new BlockFormatError(chunksFile, `unsupported version ${head[4]}`);
+      const compression = head[5]! as Compression;
+      if (compression !== Compression.None && compression !== Compression.Brotli) {
+        throw new BlockFormatError(chunksFile, `unknown compression ${compression}`);
+      }
+      const nFrames = ix.frameOffset.length;
+      const expected = nFrames ? ix.frameOffset[nFrames - 1]! + ix.frameStoredLen[nFrames - 1]! : CHUNKS_HEADER_BYTES;
+      const size = fstatSync(fd).size;
+      if (size !== expected) {
+        throw new BlockFormatError(chunksFile, `size ${size} bytes, index expects ${expected} (${nFrames} frames): truncated or corrupt`);
+      }
+      return new Block({ ...meta, dir: abs }, ix, fd, chunksFile, compression);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+  }
+
+  get numSeries(): number {
+    return this.ix.labelStart.length - 1;
+  }
+
+  /**
+   * Series matching all `matchers` with at least one chunk overlapping [mint, maxt] (inclusive), sorted by labels.
+   * Samples are decoded when `samples()` is called, restricted to [mint, maxt]; with `hints.labelsOnly` they are empty.
+   */
+  select(matchers: readonly Matcher[], mint: number, maxt: number, hints?: SelectHints): Series[] {
+    this.checkOpen();
+    if (!this.overlaps(mint, maxt)) return [];
+    const ids = postingsForMatchers(this.ix.postings, this.numSeries, matchers);
+    const out: Series[] = [];
+    const labelsOnly = hints?.labelsOnly === true;
+    for (let i = 0; i < ids.length; i++) {
+      const s = ids[i]!;
+      if (!this.seriesOverlaps(s, mint, maxt)) continue;
+      out.push(new BlockSeries(this, this.labelsOf(s), s, mint, maxt, labelsOnly));
+    }
+    return out;
+  }
+
+  /** Label names of the matching series (all names in the block when no matchers), sorted. */
+  labelNames(matchers: readonly Matcher[], mint: number, maxt: number): string[] {
+    this.checkOpen();
+    if (!this.overlaps(mint, maxt)) return [];
+    if (matchers.length === 0) return [...this.ix.postings.keys()].sort();
+    const names = new Set<string>();
+    const { labelStart, labelSyms, symbols } = this.ix;
+    for (const s of this.matching(matchers, mint, maxt)) {
+      for (let j = labelStart[s]!; j < labelStart[s + 1]!; j++) names.add(symbols[labelSyms[2 * j]!]!);
+    }
+    return [...names].sort();
+  }
+
+  /** Values of label `name` among the matching series (all its values when no matchers), sorted. */
+  labelValues(name: string, matchers: readonly Matcher[], mint: number, maxt: number): string[] {
+    this.checkOpen();
+    if (!this.overlaps(mint, maxt)) return [];
+    if (matchers.length === 0) return [...(this.ix.postings.get(name)?.values ?? [])];
+    const values = new Set<string>();
+    const { labelStart, labelSyms, symbols } = this.ix;
+    for (const s of this.matching(matchers, mint, maxt)) {
+      for (let j = labelStart[s]!; j < labelStart[s + 1]!; j++) {
+        if (symbols[labelSyms[2 * j]!] === name) values.add(symbols[labelSyms[2 * j + 1]!]!);
+      }
+    }
+    return [...values].sort();
+  }
+
+  /** Releases the chunks file. Series obtained earlier cannot decode samples afterwards. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.frameCache.clear();
+    closeSync(this.fd);
+  }
+
+  /** Appends the samples of series `s` within [mint, maxt] to `out`. Internal to BlockSeries. */
+  readSamples(s: number, mint: number, maxt: number, out: SampleBuffer): void {
+    this.checkOpen();
+    const { chunkStart, chunkMinT, chunkMaxT, chunkFrame, chunkOffset, chunkLength } = this.ix;
+    for (let c = chunkStart[s]!; c < chunkStart[s + 1]!; c++) {
+      if (chunkMaxT[c]! < mint || chunkMinT[c]! > maxt) continue;
+      const frame = this.frame(chunkFrame[c]!);
+      try {
+        decodeChunkInto(frame.subarray(chunkOffset[c]!, chunkOffset[c]! + chunkLength[c]!), mint, maxt, out);
+      } catch (e) {
+        throw new BlockFormatError(this.chunksFile, `chunk ${c} (frame ${chunkFrame[c]}, offset ${chunkOffset[c]}, ${chunkLength[c]} bytes): ${(e as Error).message}`, { cause: e });
+      }
+    }
+  }
+
+  private *matching(matchers: readonly Matcher[], mint: number, maxt: number): Generator<number> {
+    const ids = postingsForMatchers(this.ix.postings, this.numSeries, matchers);
+    for (let i = 0; i < ids.length; i++) if (this.seriesOverlaps(ids[i]!, mint, maxt)) yield ids[i]!;
+  }
+
+  private overlaps(mint: number, maxt: number): boolean {
+    return mint < this.meta.maxTime && maxt >= this.meta.minTime;
+  }
+
+  private seriesOverlaps(s: number, mint: number, maxt: number): boolean {
+    const { chunkStart, chunkMinT, chunkMaxT } = this.ix;
+    for (let c = chunkStart[s]!; c < chunkStart[s + 1]!; c++) {
+      if (chunkMaxT[c]! >= mint && chunkMinT[c]! <= maxt) return true;
+    }
+    return false;
+  }
+
+  private labelsOf(s: number): Labels {
+    const { labelStart, labelSyms, symbols } = this.ix;
+    const out: Label[] = [];
+    for (let j = labelStart[s]!; j < labelStart[s + 1]!; j++) {
+      out.push({ name: symbols[labelSyms[2 * j]!]!, value: symbols[labelSyms[2 * j + 1]!]! });
+    }
+    return out;
+  }
+
+  private frame(f: number): Uint8Array {
+    const cached = this.frameCache.get(f);
+    if (cached) {
+      this.frameCache.delete(f);
+      this.frameCache.set(f, cached);
+      return cached;
+    }
+    const ix = this.ix;
+    const len = ix.frameStoredLen[f]!;
+    const stored = Buffer.allocUnsafe(len);
+    const n = readSync(this.fd, stored, 0, len, ix.frameOffset[f]!);
+    if (n !== len) throw new BlockFormatError(this.chunksFile, `frame ${f}: read ${n} of ${len} bytes at offset ${ix.frameOffset[f]}`);
+    const crc = crc32(stored);
+    if (crc !== ix.frameCrc[f]) {
+      throw new BlockFormatError(this.chunksFile, `frame ${f} at offset ${ix.frameOffset[f]}: checksum 0x${crc.toString(16)}, index says 0x${ix.frameCrc[f]!.toString(16)}`);
+    }
+    let raw: Uint8Array = stored;
+    if (this.compression === Compression.Brotli) {
+      try {
+        raw = brotliDecompressSync(stored);
+      } catch (e) {
+        throw new BlockFormatError(this.chunksFile, `frame ${f}: cannot decompress ${len} bytes: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    if (raw.length !== ix.frameRawLen[f]) {
+      throw new BlockFormatError(this.chunksFile, `frame ${f}: ${raw.length} bytes decompressed, index says ${ix.frameRawLen[f]}`);
+    }
+    if (this.frameCache.size >= FRAME_CACHE_ENTRIES) this.frameCache.delete(this.frameCache.keys().next().value!);
+    this.frameCache.set(f, raw);
+    return raw;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error(`block ${this.meta.id} is closed`);
+  }
+}
+
+class BlockSeries implements Series {
+  constructor(
+    private readonly block: Block,
+    readonly labels: Labels,
+    private readonly id: number,
+    private readonly mint: number,
+    private readonly maxt: number,
+    private readonly labelsOnly: boolean,
+  ) {}
+
+  samples(): SampleBuffer {
+    const out = newSampleBuffer(this.labelsOnly ? 0 : 128);
+    if (!this.labelsOnly) this.block.readSamples(this.id, this.mint, this.maxt, out);
+    return out;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The block chunk's integer-sequence section, used for timestamps and for decimal-scaled values:
+ * first integer, then deltas divided by their GCD, minus their median, zigzagged and Rice-coded.
+ * A constant step (timestamps, idle counters, constants) costs no bits per sample.
+ * Inputs are integers with |x| ≤ 2^50 (checked by the caller).
+ */
+import type { BitReader, BitWriter } from './bitstream.js';
+import { ALL_ZERO, chooseRiceParam, MAX_RICE_K, readRice, unzigzag, writeRice, zigzag } from './rice.js';
+
+let deltas = new Float64Array(1024);
+let sorted = new Float64Array(1024);
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) {
+    const r = a % b;
+    a = b;
+    b = r;
+  }
+  return a;
+}
+
+/** Writes x[from..from+n), n ≥ 1. */
+export function writeIntSeq(w: BitWriter, x: Float64Array, from: number, n: number): void {
+  w.writeVarint(x[from]!);
+  if (n === 1) return;
+  const nd = n - 1;
+  if (deltas.length < nd) {
+    let c = deltas.length;
+    while (c < nd) c *= 2;
+    deltas = new Float64Array(c);
+    sorted = new Float64Array(c);
+  }
+  let g = 0;
+  for (let i = 0; i < nd; i++) {
+    const d = x[from + i + 1]! - x[from + i]!;
+    deltas[i] = d;
+    g = gcd(g, d < 0 ? -d : d);
+  }
+  w.writeUvarint(g);
+  if (g === 0) return;
+  if (g !== 1) for (let i = 0; i < nd; i++) deltas[i]! /= g;
+  const s = sorted.subarray(0, nd);
+  s.set(deltas.subarray(0, nd));
+  s.sort();
+  const m = s[(nd - 1) >>> 1]!;
+  w.writeVarint(m);
+  for (let i = 0; i < nd; i++) deltas[i] = zigzag(deltas[i]! - m);
+  const k = chooseRiceParam(deltas, nd);
+  w.writeByte(k);
+  if (k === ALL_ZERO) return;
+  for (let i = 0; i < nd; i++) writeRice(w, deltas[i]!, k);
+  w.align();
+}
+
+/** Reads n ≥ 1 integers written by writeIntSeq into dst[at..at+n). */
+export function readIntSeq(r: BitReader, dst: Float64Array, at: number, n: number): void {
+  let x = r.readVarint();
+  dst[at] = x;
+  if (n === 1) return;
+  const end = at + n;
+  const g = r.readUvarint();
+  if (g === 0) {
+    dst.fill(x, at + 1, end);
+    return;
+  }
+  const m = r.readVarint();
+  const k = r.readByte();
+  if (k === ALL_ZERO) {
+    const step = m * g;
+    for (let i = at + 1; i < end; i++) dst[i] = x += step;
+    return;
+  }
+  if (k > MAX_RICE_K) r.fail(`Rice parameter ${k} exceeds ${MAX_RICE_K}`);
+  // Deltas first, then a prefix sum: keeping the running sum out of the loop that calls readRice keeps V8 from
+  // boxing it on every iteration.
+  for (let i = at + 1; i < end; i++) dst[i] = (unzigzag(readRice(r, k)) + m) * g;
+  for (let i = at + 1; i < end; i++) dst[i] = x += dst[i]!;
+  r.align();
+}

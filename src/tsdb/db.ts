@@ -1,0 +1,436 @@
+/**
+ * The storage engine as one object: the head with its WAL, the persisted blocks, and head compaction, behind the
+ * `Storage` interface. Data directory layout: `lock` (the owning pid), `wal/` (segments and checkpoints), one
+ * directory per block.
+ */
+import * as fs from 'node:fs';
+import { join, resolve } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { nopLogger, type Logger } from '../log/index.js';
+import { newSampleBuffer } from './chunkenc/samples.js';
+import { Block, listBlocks, writeBlock, type BlockMeta, type SeriesInput } from './block/index.js';
+import { Head, type HeadCardinality, type HeadStats } from './head/head.js';
+import { setBlocksLoaded, registerHeadGauges, tsdbMetrics, unregisterHeadGauges } from './metrics.js';
+import { MergeQuerier, type QuerySource } from './querier.js';
+import {
+  decodeSamplesRecord,
+  decodeSeriesRecord,
+  encodeSeriesRecord,
+  newSamplesColumns,
+  recordType,
+  RecordType,
+} from './records.js';
+import type { Appender, Querier, Storage } from './types.js';
+import { Wal } from './wal/index.js';
+
+export const DEFAULT_BLOCK_RANGE_MS = 2 * 3600 * 1000;
+/** Series per record in a checkpoint: bounds the size of one record. */
+const CHECKPOINT_SERIES_PER_RECORD = 10_000;
+/** Series handled between yields to the event loop while a head range is persisted. */
+const SERIES_PER_SLICE = 2_000;
+/** Longest wait for queriers opened before a new block to close before the head is truncated anyway. */
+const READER_WAIT_MS = 30_000;
+
+export interface DbOptions {
+  /** Default: discard. */
+  logger?: Logger;
+  /** Blocks ending before now − retentionMs are deleted after a head compaction. Default: keep everything. */
+  retentionMs?: number;
+  /** Time range of a block cut from the head, ms. Default 2h. */
+  blockRangeMs?: number;
+  /** Clock for retention, ms. Default Date.now. */
+  now?: () => number;
+  /** fsync interval of the WAL, ms (0 = fsync on every commit). Default 1000. */
+  walSyncIntervalMs?: number;
+}
+
+/** Another live process (or another Db in this one) holds the data directory. */
+export class DbLockedError extends Error {
+  constructor(readonly dir: string, readonly pid: number) {
+    super(`data directory ${dir} is locked by process ${pid} (${join(dir, 'lock')}); stop it or use another --data-dir`);
+    this.name = 'DbLockedError';
+  }
+}
+
+export interface DbStats {
+  head: HeadStats;
+  /** Top-10 cardinality lists of the head, for /api/v1/status/tsdb. */
+  cardinality: HeadCardinality;
+  blocks: BlockMeta[];
+}
+
+/** What one head compaction did. */
+export interface CompactionResult {
+  minTime: number;
+  maxTime: number;
+  /** The new block, or undefined if the range held no samples. */
+  block?: BlockMeta;
+  removedSeries: number;
+  removedChunks: number;
+  /** Wall time of writing the block and of truncating the head, ms. */
+  writeMs: number;
+  truncateMs: number;
+  /** WAL segments up to this index were replaced by a checkpoint (-1: none). */
+  checkpointThrough: number;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Creates `dir/lock` holding our pid; takes over a lock whose pid is dead. */
+function acquireLock(dir: string, logger: Logger): string {
+  const file = join(dir, 'lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = fs.openSync(file, 'wx');
+      fs.writeSync(fd, `${process.pid}\n`);
+      fs.closeSync(fd);
+      return file;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    let pid = NaN;
+    try {
+      pid = Number.parseInt(fs.readFileSync(file, 'utf8').trim(), 10);
+    } catch {
+      // Vanished or unreadable: treat as stale.
+    }
+    if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) throw new DbLockedError(dir, pid);
+    logger.warn('taking over stale lock file', { file, pid: Number.isNaN(pid) ? null : pid });
+    fs.rmSync(file, { force: true });
+  }
+  throw new DbLockedError(dir, -1);
+}
+
+/**
+ * The storage engine. Open with `Db.open`; append through `appender()`, read through `querier()`, call
+ * `compactHead()` on a timer, and `close()` at shutdown.
+ *
+ * @example
+ * const db = await Db.open('./data', { logger });
+ * const app = db.appender();
+ * app.append(app.ref(labels), Date.now(), 1);
+ * app.commit();
+ * await db.close();
+ */
+export class Db implements Storage {
+  private readonly blockList: Block[] = [];
+  private readonly readers = new Map<number, number>();
+  private nextReaderId = 1;
+  /** Bumped each time a block is added; a querier remembers the epoch it was opened in. */
+  private epoch = 0;
+  /** Newest sample time logged to each WAL segment (to know which segments a checkpoint may replace). */
+  private readonly segmentMaxT = new Map<number, number>();
+  private compacting: Promise<CompactionResult[]> | null = null;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly head: Head,
+    private readonly wal: Wal,
+    private readonly lockFile: string,
+    private readonly logger: Logger,
+    private readonly blockRange: number,
+    private readonly retentionMs: number | undefined,
+    private readonly now: () => number,
+  ) {}
+
+  /**
+   * Opens (creating if needed) the data directory: takes the lock (DbLockedError if a live process holds it),
+   * opens the blocks, replays the WAL into a new head. Samples older than the newest block's end are skipped.
+   */
+  static async open(dir: string, opts: DbOptions = {}): Promise<Db> {
+    const logger = opts.logger ?? nopLogger;
+    const blockRange = opts.blockRangeMs ?? DEFAULT_BLOCK_RANGE_MS;
+    fs.mkdirSync(dir, { recursive: true });
+    const lockFile = acquireLock(dir, logger);
+    const blocks: Block[] = [];
+    let wal: Wal | undefined;
+    try {
+      for (const bdir of listBlocks(dir)) blocks.push(Block.open(bdir));
+      wal = Wal.open(join(dir, 'wal'), { syncIntervalMs: opts.walSyncIntervalMs, logger });
+      const head = new Head({ chunkRangeMs: blockRange });
+      for (const b of blocks) if (b.meta.resolution === 0 && b.meta.maxTime > head.minValidTime) head.minValidTime = b.meta.maxTime;
+      const db = new Db(dir, head, wal, lockFile, logger, blockRange, opts.retentionMs, opts.now ?? Date.now);
+      db.blockList.push(...blocks);
+      const t0 = performance.now();
+      const replayed = db.replay();
+      logger.info('WAL replayed', {
+        ...replayed,
+        series: head.seriesCount,
+        blocks: blocks.length,
+        durationMs: Math.round(performance.now() - t0),
+      });
+      head.log = { logBatch: (recs, maxT) => db.logBatch(recs, maxT) };
+      registerHeadGauges(head);
+      setBlocksLoaded(db, blocks.length);
+      return db;
+    } catch (e) {
+      wal?.close();
+      for (const b of blocks) b.close();
+      fs.rmSync(lockFile, { force: true });
+      throw e;
+    }
+  }
+
+  private replay(): { records: number; samples: number; unknownRecords: number } {
+    const cols = newSamplesColumns(1024);
+    let samples = 0, unknownRecords = 0, maxT = -Infinity;
+    const stats = this.wal.replay((rec) => {
+      const type = recordType(rec);
+      if (type === RecordType.Series) this.head.replaySeries(decodeSeriesRecord(rec));
+      else if (type === RecordType.Samples) {
+        decodeSamplesRecord(rec, cols);
+        for (let i = 0; i < cols.length; i++) if (cols.t[i]! > maxT) maxT = cols.t[i]!;
+        samples += this.head.replaySamples(cols);
+      } else unknownRecords++;
+    });
+    this.head.finishReplay();
+    // Which replayed segment held which times is not known: assume each may hold the newest replayed sample.
+    const { first, last } = this.wal.segmentRange();
+    for (let i = first; i <= last; i++) this.segmentMaxT.set(i, maxT);
+    return { records: stats.records, samples, unknownRecords };
+  }
+
+  private logBatch(records: Uint8Array[], maxT: number): void {
+    this.wal.logBatch(records);
+    const seg = this.wal.segmentRange().last;
+    const cur = this.segmentMaxT.get(seg);
+    if (cur === undefined || maxT > cur) this.segmentMaxT.set(seg, maxT);
+  }
+
+  appender(): Appender {
+    this.checkOpen();
+    return this.head.appender();
+  }
+
+  /**
+   * A read view over the raw (resolution 0) blocks open now and the head. Blocks it reads stay open until it is
+   * closed. Downsampled blocks are listed by blocks() but not merged here: their values differ from raw ones.
+   */
+  querier(): Querier {
+    this.checkOpen();
+    const id = this.nextReaderId++;
+    this.readers.set(id, this.epoch);
+    const sources: QuerySource[] = [...this.blockList.filter((b) => b.meta.resolution === 0), this.head];
+    return new MergeQuerier(sources, () => this.readers.delete(id));
+  }
+
+  /**
+   * Re-reads the block directories: opens blocks another component wrote (a compactor, downsampler or import) and
+   * closes blocks whose directories are gone, once queriers that might read them are closed.
+   */
+  async reloadBlocks(): Promise<{ added: number; removed: number }> {
+    this.checkOpen();
+    const dirs = listBlocks(this.dir).map((d) => resolve(d));
+    const present = new Set(dirs);
+    const known = new Set(this.blockList.map((b) => resolve(b.meta.dir)));
+    const added: Block[] = [];
+    for (const d of dirs) if (!known.has(d)) added.push(Block.open(d));
+    const removed = this.blockList.filter((b) => !present.has(resolve(b.meta.dir)));
+    if (added.length === 0 && removed.length === 0) return { added: 0, removed: 0 };
+    for (const b of removed) this.blockList.splice(this.blockList.indexOf(b), 1);
+    this.blockList.push(...added);
+    this.blockList.sort((a, b) => a.meta.minTime - b.meta.minTime);
+    this.epoch++;
+    setBlocksLoaded(this, this.blockList.length);
+    if (removed.length > 0) {
+      await this.waitForReaders(this.epoch);
+      for (const b of removed) b.close();
+    }
+    this.logger.info('blocks reloaded', { added: added.length, removed: removed.length });
+    return { added: added.length, removed: removed.length };
+  }
+
+  /** Metas of the open blocks, oldest first. */
+  blocks(): BlockMeta[] {
+    return this.blockList.map((b) => b.meta);
+  }
+
+  stats(): DbStats {
+    return { head: this.head.stats(), cardinality: this.head.cardinality(10), blocks: this.blocks() };
+  }
+
+  /**
+   * Persists the head's oldest block range while the head spans more than 1.5 block ranges (repeating if it still
+   * does), then truncates the head, garbage-collects emptied series and checkpoints the WAL. Concurrent calls share
+   * one run. Appends and queries keep being served in between: the block is built in slices that yield to the
+   * event loop; only the truncation itself runs in one go.
+   */
+  compactHead(): Promise<CompactionResult[]> {
+    this.checkOpen();
+    if (this.compacting === null) {
+      this.compacting = this.compactLoop().finally(() => {
+        this.compacting = null;
+      });
+    }
+    return this.compacting;
+  }
+
+  private async compactLoop(): Promise<CompactionResult[]> {
+    const results: CompactionResult[] = [];
+    for (;;) {
+      const minT = this.head.minTime(), maxT = this.head.maxTime();
+      if (!(maxT - minT > this.blockRange * 1.5)) break;
+      const start = Math.floor(minT / this.blockRange) * this.blockRange;
+      results.push(await this.compactRange(start, start + this.blockRange));
+      if (this.closed) break;
+    }
+    if (results.length > 0) await this.applyRetention();
+    return results;
+  }
+
+  private async compactRange(start: number, end: number): Promise<CompactionResult> {
+    const head = this.head;
+    // Nothing below `end` is accepted from here on, so the range is stable while it is written.
+    if (end > head.minValidTime) head.minValidTime = end;
+    const w0 = performance.now();
+    let any = false;
+    for (const s of head.liveSlots()) {
+      if (head.seriesOverlaps(s, start, end - 1)) {
+        any = true;
+        break;
+      }
+    }
+    let meta: BlockMeta | undefined;
+    if (any) {
+      meta = await writeBlock(this.dir, this.seriesInRange(start, end), { minTime: start, maxTime: end });
+      const block = Block.open(meta.dir);
+      this.blockList.push(block);
+      this.blockList.sort((a, b) => a.meta.minTime - b.meta.minTime);
+      this.epoch++;
+      setBlocksLoaded(this, this.blockList.length);
+      // Queriers opened before the block existed read these samples from the head only: let them finish.
+      await this.waitForReaders(this.epoch);
+    }
+    const writeMs = performance.now() - w0;
+    const t0 = performance.now();
+    const { removedSeries, removedChunks } = head.truncate(end);
+    const truncateMs = performance.now() - t0;
+    const metrics = tsdbMetrics();
+    metrics.gcDuration.observe(truncateMs / 1000);
+    if (meta !== undefined) metrics.compactions.inc();
+    const checkpointThrough = this.checkpoint(end);
+    this.logger.info('head compacted', {
+      minTime: start,
+      maxTime: end,
+      block: meta?.id,
+      series: meta?.stats.numSeries ?? 0,
+      removedSeries,
+      writeMs: Math.round(writeMs),
+      truncateMs: Math.round(truncateMs),
+      checkpointThrough,
+    });
+    return { minTime: start, maxTime: end, block: meta, removedSeries, removedChunks, writeMs, truncateMs, checkpointThrough };
+  }
+
+  /** The head's series with samples in [start, end), decoded, yielding to the event loop every few thousand. */
+  private async *seriesInRange(start: number, end: number): AsyncGenerator<SeriesInput> {
+    const head = this.head;
+    let n = 0;
+    for (const s of head.liveSlots()) {
+      if (++n % SERIES_PER_SLICE === 0) await yieldToLoop();
+      // The slot may have been freed and reused while we yielded; its new series would have no samples < end.
+      if (!head.seriesOverlaps(s, start, end - 1)) continue;
+      const buf = newSampleBuffer(32);
+      head.samplesInto(s, start, end - 1, buf);
+      if (buf.length > 0) yield { labels: head.labelsOf(s), samples: buf };
+    }
+  }
+
+  /**
+   * Cuts a new WAL segment and replaces the leading segments whose samples are all older than `boundary` by a
+   * checkpoint of the head's series records. Returns the last replaced segment, or -1.
+   */
+  private checkpoint(boundary: number): number {
+    const { first } = this.wal.segmentRange();
+    const open = this.wal.cut();
+    let through = -1;
+    for (let i = first; i < open; i++) {
+      if ((this.segmentMaxT.get(i) ?? -Infinity) >= boundary) break;
+      through = i;
+    }
+    if (through < first) return -1;
+    const entries = this.head.seriesEntries();
+    const records: Uint8Array[] = [];
+    for (let i = 0; i < entries.length; i += CHECKPOINT_SERIES_PER_RECORD) {
+      records.push(encodeSeriesRecord(entries.slice(i, i + CHECKPOINT_SERIES_PER_RECORD)));
+    }
+    this.wal.checkpoint(through, records);
+    for (const i of [...this.segmentMaxT.keys()]) if (i <= through) this.segmentMaxT.delete(i);
+    return through;
+  }
+
+  private async waitForReaders(epoch: number): Promise<void> {
+    const deadline = performance.now() + READER_WAIT_MS;
+    for (;;) {
+      let waiting = 0;
+      for (const e of this.readers.values()) if (e < epoch) waiting++;
+      if (waiting === 0) return;
+      if (performance.now() > deadline) {
+        this.logger.warn('truncating the head while old queriers are still open', { queriers: waiting });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  /** Deletes blocks that ended before now − retention (only once no querier can still read them). */
+  private async applyRetention(): Promise<void> {
+    if (this.retentionMs === undefined) return;
+    const cutoff = this.now() - this.retentionMs;
+    const expired = this.blockList.filter((b) => b.meta.maxTime <= cutoff);
+    if (expired.length === 0) return;
+    for (const b of expired) this.blockList.splice(this.blockList.indexOf(b), 1);
+    this.epoch++;
+    setBlocksLoaded(this, this.blockList.length);
+    await this.waitForReaders(this.epoch);
+    for (const b of expired) {
+      b.close();
+      // Rename first so a crash mid-delete never leaves a half-deleted block that listBlocks would open.
+      const gone = `${b.meta.dir}.deleted`;
+      fs.renameSync(b.meta.dir, gone);
+      fs.rmSync(gone, { recursive: true, force: true });
+      this.logger.info('block deleted by retention', { block: b.meta.id, maxTime: b.meta.maxTime });
+    }
+  }
+
+  /** Waits for a running compaction, syncs and closes the WAL, closes the blocks, releases the lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.compacting;
+    } catch (e) {
+      this.logger.error('head compaction failed during shutdown', { err: e });
+    }
+    try {
+      this.wal.close();
+    } finally {
+      for (const b of this.blockList) b.close();
+      this.blockList.length = 0;
+      unregisterHeadGauges(this.head);
+      setBlocksLoaded(this, 0);
+      this.head.log = {
+        logBatch: () => {
+          throw new Error(`Db ${this.dir} is closed: cannot commit`);
+        },
+      };
+      try {
+        if (fs.readFileSync(this.lockFile, 'utf8').trim() === String(process.pid)) fs.rmSync(this.lockFile);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error(`Db ${this.dir} is closed`);
+  }
+}

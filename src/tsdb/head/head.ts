@@ -1,0 +1,833 @@
+/**
+ * The in-memory head: every active series with its recent samples, appended through HeadAppender, read through
+ * HeadQuerier, and cut down by truncate() once the oldest range is persisted in a block.
+ *
+ * Memory layout: a series is a slot index into typed arrays (time bounds, last sample, chunk list ends, label
+ * offsets); its labels are pairs of symbol ids in one shared Int32Array arena; its open chunk is an XorAppender and
+ * its completed chunks are compact Uint8Arrays in the ChunkStore. No per-series JavaScript object besides the open
+ * chunk's appender.
+ *
+ * Refs: the SeriesRef handed out is `generation × 2^26 + slot`. A slot freed by garbage collection is reused under
+ * the next generation, so a stale ref held by a caller (or written in an old WAL segment) never names another
+ * series. Refs are stable across restarts: WAL replay re-creates each series at its logged slot and generation.
+ */
+import { XorAppender, decodeXorInto } from '../chunkenc/xor.js';
+import { newSampleBuffer } from '../chunkenc/samples.js';
+import { METRIC_NAME, compareLabels, hashLabels, type Label, type Labels } from '../../model/labels.js';
+import type { Matcher } from '../../model/matcher.js';
+import { AppendStatus, type SampleBuffer, type SelectHints, type Series, type SeriesRef } from '../types.js';
+import { encodeSamplesRecord, encodeSeriesRecord, type SamplesColumns, type SeriesEntry } from '../records.js';
+import { tsdbMetrics, type TsdbMetrics } from '../metrics.js';
+import { ChunkStore } from './chunk-store.js';
+import { MemPostings } from './postings.js';
+import { SeriesIndex } from './series-index.js';
+import { SymbolTable } from './symbols.js';
+
+/** Slots per generation in a SeriesRef (2^26 = 67 M series). */
+export const SLOT_SPACE = 2 ** 26;
+const MAX_GENERATION = 2 ** 27 - 1;
+/** Internal status of check(): same timestamp and bit-identical value, accepted and not stored again. */
+const SAME_SAMPLE = -2;
+
+/** Where the head writes each committed batch before applying it (the WAL). */
+export interface BatchLog {
+  /**
+   * Writes the records as one unit; throws if they could not be written (the batch is then not applied).
+   * `maxT` is the newest sample time in the batch (lets the Db know which segments a checkpoint may drop).
+   */
+  logBatch(records: Uint8Array[], maxT: number): void;
+}
+
+export interface HeadOptions {
+  /** Block range, ms: chunks never span a multiple of it, so truncation at an aligned time drops whole chunks. */
+  chunkRangeMs: number;
+  /** WAL to log committed batches to; none in tests of the head alone. */
+  log?: BatchLog | null;
+  /** Label-set hash; injectable to exercise collisions. Defaults to hashLabels. */
+  hashFn?: (labels: Labels) => number;
+  /** Samples per chunk before a new chunk is cut. Default 120, as Prometheus. */
+  samplesPerChunk?: number;
+}
+
+/** A series of a select(), with its samples decoded up front (so truncation cannot pull them away later). */
+export class BufferedSeries implements Series {
+  constructor(readonly labels: Labels, private readonly buf: SampleBuffer) {}
+  samples(): SampleBuffer {
+    return this.buf;
+  }
+}
+
+export interface HeadStats {
+  numSeries: number;
+  numSamples: number;
+  /** Completed chunks plus non-empty open chunks. */
+  numChunks: number;
+  /** Encoded bytes of completed and open chunks. */
+  chunkBytes: number;
+  /** Oldest and newest sample time in the head; Infinity / -Infinity when empty. */
+  minTime: number;
+  maxTime: number;
+  numSymbols: number;
+}
+
+/** Top-N lists of /api/v1/status/tsdb, each `{name, value}` sorted by value, largest first. */
+export interface HeadCardinality {
+  seriesCountByMetricName: { name: string; value: number }[];
+  labelValueCountByLabelName: { name: string; value: number }[];
+  memoryInBytesByLabelName: { name: string; value: number }[];
+  seriesCountByLabelValuePair: { name: string; value: number }[];
+}
+
+export interface TruncateResult {
+  removedSeries: number;
+  removedChunks: number;
+}
+
+const scratchF64 = new Float64Array(2);
+const scratchU32 = new Uint32Array(scratchF64.buffer);
+
+/** True if two floats have identical bits (NaN payloads included), as Prometheus compares duplicates. */
+function sameBits(a: number, b: number): boolean {
+  if (a === b) return a !== 0 || 1 / a === 1 / b;
+  if (a === a || b === b) return false;
+  scratchF64[0] = a;
+  scratchF64[1] = b;
+  return scratchU32[0] === scratchU32[2] && scratchU32[1] === scratchU32[3];
+}
+
+export class Head {
+  readonly symbols = new SymbolTable();
+  readonly postings = new MemPostings();
+  readonly chunks = new ChunkStore();
+  /** WAL for committed batches; the Db sets it after replay so replayed samples are not logged again. */
+  log: BatchLog | null;
+  /** Samples older than this are out of bounds (already persisted in a block). */
+  minValidTime = -Infinity;
+
+  private readonly index = new SeriesIndex(1024);
+  private readonly hashFn: (labels: Labels) => number;
+  private readonly chunkRange: number;
+  private readonly perChunk: number;
+  private readonly metrics: TsdbMetrics;
+
+  // Per-slot state, indexed by slot (0 unused).
+  private cap = 0;
+  private gens = new Int32Array(0);
+  private alive = new Uint8Array(0);
+  /** 1 once the series record is in the WAL; 2 while it rides in a batch being written. */
+  private logged = new Uint8Array(0);
+  private hashes = new Float64Array(0);
+  private lblOff = new Int32Array(0);
+  private lblLen = new Uint16Array(0);
+  private firstT = new Float64Array(0);
+  private lastT = new Float64Array(0);
+  private lastV = new Float64Array(0);
+  private chunkFirst = new Int32Array(0);
+  private chunkLast = new Int32Array(0);
+  private open: (XorAppender | undefined)[] = [];
+  /** Newest queued sample of an uncommitted appender (owner id), so append() can check order within a batch. */
+  private pendT = new Float64Array(0);
+  private pendV = new Float64Array(0);
+  private pendOwner = new Int32Array(0);
+
+  private arena = new Int32Array(4096);
+  private arenaUsed = 0;
+  private arenaLive = 0;
+  private nextSlot = 1;
+  private freeSlots: number[] = [];
+  private numSeries = 0;
+  /** Open chunks holding at least one sample. */
+  private openChunks = 0;
+  private minT = Infinity;
+  private maxT = -Infinity;
+
+  private nextAppenderId = 1;
+  private readonly openAppenders = new Set<number>();
+  /** WAL refs replay met under labels that already had another ref (see replaySeries). */
+  private replayAliases = new Map<number, number>();
+  private refScratch = new Float64Array(256);
+
+  constructor(opts: HeadOptions) {
+    if (!(opts.chunkRangeMs > 0)) throw new RangeError(`chunkRangeMs must be positive, got ${opts.chunkRangeMs}`);
+    this.chunkRange = opts.chunkRangeMs;
+    this.log = opts.log ?? null;
+    this.hashFn = opts.hashFn ?? hashLabels;
+    this.perChunk = opts.samplesPerChunk ?? 120;
+    this.metrics = tsdbMetrics();
+    this.grow(1024);
+  }
+
+  // ---- series identity ----
+
+  /** Ref of the series with these (normalized) labels, creating it if needed. */
+  getOrCreate(labels: Labels): SeriesRef {
+    const h = this.hashFn(labels);
+    let s = this.find(h, labels);
+    if (s === 0) s = this.create(h, labels, 0, 0);
+    return this.gens[s]! * SLOT_SPACE + s;
+  }
+
+  /** Ref of an existing series, or 0. */
+  lookup(labels: Labels): SeriesRef {
+    const s = this.find(this.hashFn(labels), labels);
+    return s === 0 ? 0 : this.gens[s]! * SLOT_SPACE + s;
+  }
+
+  /** The live slot a ref names, or -1 if the series is gone (or the ref was never valid). */
+  slotOf(ref: SeriesRef): number {
+    const s = ref % SLOT_SPACE;
+    if (!(s > 0) || s >= this.nextSlot || this.alive[s] === 0) return -1;
+    return this.gens[s]! * SLOT_SPACE + s === ref ? s : -1;
+  }
+
+  /** The labels of a live slot, as a fresh Labels value. */
+  labelsOf(slot: number): Label[] {
+    const off = this.lblOff[slot]!, n = this.lblLen[slot]!;
+    const out: Label[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      out[i] = { name: this.symbols.str(this.arena[off + 2 * i]!), value: this.symbols.str(this.arena[off + 2 * i + 1]!) };
+    }
+    return out;
+  }
+
+  private find(h: number, labels: Labels): number {
+    for (let p = this.index.start(h); ; p = this.index.next(p)) {
+      const s = this.index.slotAt(p);
+      if (s === 0) return 0;
+      if (this.index.keyAt(p) === h && this.sameLabels(s, labels)) return s;
+    }
+  }
+
+  private sameLabels(s: number, labels: Labels): boolean {
+    const n = this.lblLen[s]!;
+    if (n !== labels.length) return false;
+    const off = this.lblOff[s]!;
+    for (let i = 0; i < n; i++) {
+      const l = labels[i]!;
+      if (this.symbols.str(this.arena[off + 2 * i]!) !== l.name) return false;
+      if (this.symbols.str(this.arena[off + 2 * i + 1]!) !== l.value) return false;
+    }
+    return true;
+  }
+
+  /** Creates a series at `slot` (0 = any free slot) under generation `gen` (0 = the slot's next one). */
+  private create(h: number, labels: Labels, slot: number, gen: number): number {
+    if (labels.length > 0xffff) throw new RangeError(`series has ${labels.length} labels, more than 65535`);
+    let s = slot;
+    if (s === 0) s = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.nextSlot;
+    if (s >= SLOT_SPACE) throw new RangeError(`head is full: ${SLOT_SPACE - 1} series`);
+    if (s >= this.cap) this.grow(s + 1);
+    if (s >= this.nextSlot) this.nextSlot = s + 1;
+    const g = gen === 0 ? this.gens[s]! + 1 : gen;
+    if (g > MAX_GENERATION) throw new RangeError(`BUG: slot ${s} exhausted its generations`);
+    this.gens[s] = g;
+    this.alive[s] = 1;
+    this.logged[s] = 0;
+    this.hashes[s] = h;
+    const need = this.arenaUsed + 2 * labels.length;
+    if (need > this.arena.length) {
+      let c = this.arena.length * 2;
+      while (c < need) c *= 2;
+      const a = new Int32Array(c);
+      a.set(this.arena.subarray(0, this.arenaUsed));
+      this.arena = a;
+    }
+    const off = this.arenaUsed;
+    for (let i = 0; i < labels.length; i++) {
+      this.arena[off + 2 * i] = this.symbols.intern(labels[i]!.name);
+      this.arena[off + 2 * i + 1] = this.symbols.intern(labels[i]!.value);
+    }
+    this.arenaUsed = need;
+    this.arenaLive += 2 * labels.length;
+    this.lblOff[s] = off;
+    this.lblLen[s] = labels.length;
+    this.firstT[s] = Infinity;
+    this.lastT[s] = -Infinity;
+    this.lastV[s] = 0;
+    this.chunkFirst[s] = -1;
+    this.chunkLast[s] = -1;
+    this.open[s] = undefined;
+    this.pendOwner[s] = 0;
+    this.index.insert(h, s);
+    this.postings.add(s, labels);
+    this.numSeries++;
+    return s;
+  }
+
+  private grow(min: number): void {
+    let c = Math.max(this.cap, 1024);
+    while (c < min) c *= 2;
+    const i32 = (a: Int32Array) => { const b = new Int32Array(c); b.set(a); return b; };
+    const f64 = (a: Float64Array) => { const b = new Float64Array(c); b.set(a); return b; };
+    const u8 = (a: Uint8Array) => { const b = new Uint8Array(c); b.set(a); return b; };
+    this.gens = i32(this.gens);
+    this.alive = u8(this.alive);
+    this.logged = u8(this.logged);
+    this.hashes = f64(this.hashes);
+    this.lblOff = i32(this.lblOff);
+    const ll = new Uint16Array(c);
+    ll.set(this.lblLen);
+    this.lblLen = ll;
+    this.firstT = f64(this.firstT);
+    this.lastT = f64(this.lastT);
+    this.lastV = f64(this.lastV);
+    this.chunkFirst = i32(this.chunkFirst);
+    this.chunkLast = i32(this.chunkLast);
+    this.pendT = f64(this.pendT);
+    this.pendV = f64(this.pendV);
+    this.pendOwner = i32(this.pendOwner);
+    // Keep the array packed (no holes) so V8 does not fall back to a dictionary.
+    while (this.open.length < c) this.open.push(undefined);
+    this.cap = c;
+  }
+
+  /** Removes a series: index, postings (via `dead`), symbols, chunks, slot. Postings are fixed up by the caller. */
+  private drop(s: number, dead: Uint8Array, pairs: [string, string][]): void {
+    this.index.remove(this.hashes[s]!, s);
+    const off = this.lblOff[s]!, n = this.lblLen[s]!;
+    for (let i = 0; i < n; i++) {
+      const nameId = this.arena[off + 2 * i]!, valueId = this.arena[off + 2 * i + 1]!;
+      pairs.push([this.symbols.str(nameId), this.symbols.str(valueId)]);
+      this.symbols.release(nameId);
+      this.symbols.release(valueId);
+    }
+    this.arenaLive -= 2 * n;
+    for (let c = this.chunkFirst[s]!; c !== -1; ) c = this.chunks.release(c);
+    this.chunkFirst[s] = -1;
+    this.chunkLast[s] = -1;
+    if ((this.open[s]?.numSamples ?? 0) > 0) this.openChunks--;
+    this.open[s] = undefined;
+    this.alive[s] = 0;
+    this.logged[s] = 0;
+    dead[s] = 1;
+    this.freeSlots.push(s);
+    this.numSeries--;
+  }
+
+  private compactArena(): void {
+    const a = new Int32Array(Math.max(4096, this.arenaLive * 2));
+    let p = 0;
+    for (let s = 1; s < this.nextSlot; s++) {
+      if (this.alive[s] === 0) continue;
+      const off = this.lblOff[s]!, n = 2 * this.lblLen[s]!;
+      a.set(this.arena.subarray(off, off + n), p);
+      this.lblOff[s] = p;
+      p += n;
+    }
+    this.arena = a;
+    this.arenaUsed = p;
+  }
+
+  // ---- appending ----
+
+  /** A new appender: a batch that commits atomically. */
+  appender(): HeadAppender {
+    return new HeadAppender(this);
+  }
+
+  /** @internal Registers an appender batch and returns its owner id. */
+  openBatch(): number {
+    const id = this.nextAppenderId;
+    this.nextAppenderId = id >= 0x7fffffff ? 1 : id + 1;
+    this.openAppenders.add(id);
+    return id;
+  }
+
+  /** @internal */
+  closeBatch(id: number): void {
+    this.openAppenders.delete(id);
+  }
+
+  /** Lowest timestamp append accepts now: the persisted boundary, and at most half a block range behind the newest sample (as Prometheus). */
+  appendMinValidTime(): number {
+    return Math.max(this.minValidTime, this.maxT - this.chunkRange / 2);
+  }
+
+  /**
+   * @internal Validates a sample for slot `s` against its newest committed sample, or against the owner's newest
+   * queued one. Returns an AppendStatus, or SAME_SAMPLE for a bit-identical repeat.
+   */
+  check(s: number, t: number, v: number, owner: number): number {
+    if (t < this.appendMinValidTime()) return AppendStatus.OutOfBounds;
+    let lt: number, lv: number;
+    if (owner !== 0 && this.pendOwner[s] === owner) {
+      lt = this.pendT[s]!;
+      lv = this.pendV[s]!;
+    } else {
+      lt = this.lastT[s]!;
+      lv = this.lastV[s]!;
+    }
+    if (t > lt) return AppendStatus.OK;
+    if (t < lt) return AppendStatus.OutOfOrder;
+    return sameBits(v, lv) ? SAME_SAMPLE : AppendStatus.DuplicateTimestamp;
+  }
+
+  /** @internal Remembers the owner's newest queued sample of slot `s`. */
+  queued(s: number, t: number, v: number, owner: number): void {
+    this.pendT[s] = t;
+    this.pendV[s] = v;
+    this.pendOwner[s] = owner;
+  }
+
+  /** @internal Counts rejected samples by reason. */
+  countRejected(status: number, n: number): void {
+    if (n === 0) return;
+    if (status === AppendStatus.OutOfOrder) this.metrics.outOfOrder.inc(n);
+    else if (status === AppendStatus.DuplicateTimestamp) this.metrics.duplicate.inc(n);
+    else if (status === AppendStatus.OutOfBounds) this.metrics.outOfBounds.inc(n);
+  }
+
+  /**
+   * @internal Commits queued samples (slot, generation, t, v; per slot in increasing time): re-validates them
+   * against samples committed meanwhile, logs the survivors as one WAL batch (series records for series not yet
+   * logged, then one samples record), then applies them. Returns the number of samples applied.
+   */
+  commitBatch(slots: Int32Array, gens: Int32Array, ts: Float64Array, vs: Float64Array, n: number): number {
+    const minValid = this.appendMinValidTime();
+    let w = 0, ooo = 0, dup = 0, oob = 0, batchMaxT = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const s = slots[i]!, t = ts[i]!, v = vs[i]!;
+      // A series garbage-collected since append() has no place for its samples any more.
+      if (this.alive[s] === 0 || this.gens[s] !== gens[i]) continue;
+      if (t < minValid) {
+        oob++;
+        continue;
+      }
+      const lt = this.lastT[s]!;
+      if (t < lt) {
+        ooo++;
+        continue;
+      }
+      if (t === lt) {
+        if (!sameBits(v, this.lastV[s]!)) dup++;
+        continue;
+      }
+      if (t > batchMaxT) batchMaxT = t;
+      slots[w] = s;
+      gens[w] = gens[i]!;
+      ts[w] = t;
+      vs[w] = v;
+      w++;
+    }
+    this.countRejected(AppendStatus.OutOfOrder, ooo);
+    this.countRejected(AppendStatus.DuplicateTimestamp, dup);
+    this.countRejected(AppendStatus.OutOfBounds, oob);
+    if (w === 0) return 0;
+
+    if (this.log !== null) {
+      if (this.refScratch.length < w) {
+        let c = this.refScratch.length * 2;
+        while (c < w) c *= 2;
+        this.refScratch = new Float64Array(c);
+      }
+      const refs = this.refScratch;
+      let newSeries: SeriesEntry[] | null = null;
+      for (let i = 0; i < w; i++) {
+        const s = slots[i]!;
+        refs[i] = gens[i]! * SLOT_SPACE + s;
+        if (this.logged[s] === 0) {
+          this.logged[s] = 2;
+          (newSeries ??= []).push({ ref: refs[i]!, labels: this.labelsOf(s) });
+        }
+      }
+      const samples = encodeSamplesRecord(refs, ts, vs, w);
+      try {
+        this.log.logBatch(newSeries === null ? [samples] : [encodeSeriesRecord(newSeries), samples], batchMaxT);
+      } catch (e) {
+        for (let i = 0; i < w; i++) if (this.logged[slots[i]!] === 2) this.logged[slots[i]!] = 0;
+        throw e;
+      }
+      if (newSeries !== null) for (const e of newSeries) this.logged[e.ref % SLOT_SPACE] = 1;
+    }
+    for (let i = 0; i < w; i++) this.applySample(slots[i]!, ts[i]!, vs[i]!);
+    this.metrics.samplesAppended.inc(w);
+    return w;
+  }
+
+  private applySample(s: number, t: number, v: number): void {
+    let app = this.open[s];
+    if (app === undefined) {
+      app = new XorAppender(32);
+      this.open[s] = app;
+    } else if (app.numSamples > 0) {
+      const chunkEnd = Math.floor(app.minT / this.chunkRange) * this.chunkRange + this.chunkRange;
+      if (app.numSamples >= this.perChunk || t >= chunkEnd) this.cutChunk(s, app);
+    }
+    if (app.numSamples === 0) this.openChunks++;
+    app.append(t, v);
+    if (this.lastT[s] === -Infinity) this.firstT[s] = t;
+    this.lastT[s] = t;
+    this.lastV[s] = v;
+    if (t < this.minT) this.minT = t;
+    if (t > this.maxT) this.maxT = t;
+  }
+
+  private cutChunk(s: number, app: XorAppender): void {
+    const id = this.chunks.add(app.bytes().slice(), app.minT, app.maxT, app.numSamples);
+    const last = this.chunkLast[s]!;
+    if (last === -1) this.chunkFirst[s] = id;
+    else this.chunks.setNext(last, id);
+    this.chunkLast[s] = id;
+    app.reset();
+    this.openChunks--;
+  }
+
+  // ---- reading ----
+
+  /** Oldest sample time in the head (Infinity when empty). */
+  minTime(): number {
+    return this.minT;
+  }
+
+  /** Newest sample time ever appended (-Infinity when nothing was). */
+  maxTime(): number {
+    return this.maxT;
+  }
+
+  /** Appends the slot's samples with mint <= t <= maxt to `out`, in time order. */
+  samplesInto(s: number, mint: number, maxt: number, out: SampleBuffer): void {
+    for (let c = this.chunkFirst[s]!; c !== -1; c = this.chunks.next(c)) {
+      if (this.chunks.maxT(c) < mint) continue;
+      if (this.chunks.minT(c) > maxt) return;
+      decodeXorInto(this.chunks.bytes(c), mint, maxt, out);
+    }
+    const app = this.open[s];
+    if (app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt) {
+      decodeXorInto(app.bytes(), mint, maxt, out);
+    }
+  }
+
+  /**
+   * Series matching all matchers with samples in [mint, maxt], sorted by labels, samples decoded. With
+   * `hints.labelsOnly`, series whose time span overlaps the range are returned with no samples.
+   */
+  select(matchers: readonly Matcher[], mint: number, maxt: number, hints?: SelectHints): BufferedSeries[] {
+    const slots = this.postings.select(matchers);
+    const out: BufferedSeries[] = [];
+    const labelsOnly = hints?.labelsOnly === true;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      if (this.firstT[s]! > maxt || this.lastT[s]! < mint) continue;
+      const buf = newSampleBuffer(labelsOnly ? 1 : 16);
+      if (!labelsOnly) {
+        this.samplesInto(s, mint, maxt, buf);
+        if (buf.length === 0) continue;
+      }
+      out.push(new BufferedSeries(this.labelsOf(s), buf));
+    }
+    return out.sort((a, b) => compareLabels(a.labels, b.labels));
+  }
+
+  /** Sorted label names of series matching `matchers` with data in the range. */
+  labelNames(matchers: readonly Matcher[], mint: number, maxt: number): string[] {
+    if (!this.overlaps(mint, maxt)) return [];
+    const names = new Set<string>();
+    if (matchers.length === 0) for (const n of this.postings.names()) names.add(n);
+    else for (const s of this.select(matchers, mint, maxt, { labelsOnly: true })) for (const l of s.labels) names.add(l.name);
+    return [...names].sort();
+  }
+
+  /** Sorted values of label `name` over series matching `matchers` with data in the range. */
+  labelValues(name: string, matchers: readonly Matcher[], mint: number, maxt: number): string[] {
+    if (!this.overlaps(mint, maxt)) return [];
+    const values = new Set<string>();
+    if (matchers.length === 0) {
+      for (const v of this.postings.values(name)) values.add(v);
+    } else {
+      for (const s of this.select(matchers, mint, maxt, { labelsOnly: true })) {
+        for (const l of s.labels) if (l.name === name) values.add(l.value);
+      }
+    }
+    return [...values].sort();
+  }
+
+  private overlaps(mint: number, maxt: number): boolean {
+    return this.numSeries > 0 && this.minT <= maxt && this.maxT >= mint;
+  }
+
+  /** True if slot `s` is live and its samples span overlaps [mint, maxt]. */
+  seriesOverlaps(s: number, mint: number, maxt: number): boolean {
+    return this.alive[s] !== 0 && this.firstT[s]! <= maxt && this.lastT[s]! >= mint;
+  }
+
+  /** Live series slots, in slot order (for compaction and checkpoints). */
+  *liveSlots(): IterableIterator<number> {
+    for (let s = 1; s < this.nextSlot; s++) if (this.alive[s] !== 0) yield s;
+  }
+
+  /** The ref of a live slot. */
+  refOfSlot(s: number): SeriesRef {
+    return this.gens[s]! * SLOT_SPACE + s;
+  }
+
+  /** Series records for every live series that has been logged: the content of a WAL checkpoint. */
+  seriesEntries(): SeriesEntry[] {
+    const out: SeriesEntry[] = [];
+    for (let s = 1; s < this.nextSlot; s++) {
+      if (this.alive[s] !== 0 && this.logged[s] === 1) out.push({ ref: this.refOfSlot(s), labels: this.labelsOf(s) });
+    }
+    return out;
+  }
+
+  stats(): HeadStats {
+    let samples = 0, openChunks = 0, openBytes = 0;
+    for (let s = 1; s < this.nextSlot; s++) {
+      if (this.alive[s] === 0) continue;
+      for (let c = this.chunkFirst[s]!; c !== -1; c = this.chunks.next(c)) samples += this.chunks.numSamples(c);
+      const app = this.open[s];
+      if (app !== undefined && app.numSamples > 0) {
+        samples += app.numSamples;
+        openChunks++;
+        openBytes += app.byteLength;
+      }
+    }
+    return {
+      numSeries: this.numSeries,
+      numSamples: samples,
+      numChunks: this.chunks.size + openChunks,
+      chunkBytes: this.chunks.byteLength + openBytes,
+      minTime: this.minT,
+      maxTime: this.maxT,
+      numSymbols: this.symbols.size,
+    };
+  }
+
+  /**
+   * The head's cardinality as Prometheus's /api/v1/status/tsdb reports it: the `limit` largest entries of series
+   * per metric name, values per label name, bytes of label values per label name, and series per label pair.
+   */
+  cardinality(limit = 10): HeadCardinality {
+    const top = (entries: { name: string; value: number }[]) =>
+      entries.sort((a, b) => b.value - a.value || (a.name < b.name ? -1 : 1)).slice(0, limit);
+    const byMetric: { name: string; value: number }[] = [];
+    for (const v of this.postings.values(METRIC_NAME)) byMetric.push({ name: v, value: this.postings.count(METRIC_NAME, v) });
+    const valueCounts: { name: string; value: number }[] = [];
+    const memory: { name: string; value: number }[] = [];
+    const pairs: { name: string; value: number }[] = [];
+    for (const name of this.postings.names()) {
+      valueCounts.push({ name, value: this.postings.valueCount(name) });
+      let bytes = 0;
+      for (const v of this.postings.values(name)) {
+        const n = this.postings.count(name, v);
+        bytes += v.length * n;
+        pairs.push({ name: `${name}=${v}`, value: n });
+      }
+      memory.push({ name, value: bytes });
+    }
+    return {
+      seriesCountByMetricName: top(byMetric),
+      labelValueCountByLabelName: top(valueCounts),
+      memoryInBytesByLabelName: top(memory),
+      seriesCountByLabelValuePair: top(pairs),
+    };
+  }
+
+  /** Number of live series. */
+  get seriesCount(): number {
+    return this.numSeries;
+  }
+
+  /** Completed chunks plus non-empty open chunks. */
+  chunkCount(): number {
+    return this.chunks.size + this.openChunks;
+  }
+
+  // ---- truncation ----
+
+  /**
+   * Drops every sample older than `boundary` (which must be a multiple of the chunk range, so no chunk straddles
+   * it), raises minValidTime to it, and garbage-collects series left without samples (except series an open
+   * appender has queued samples for). Freed slots are reused under a new generation.
+   */
+  truncate(boundary: number): TruncateResult {
+    if (boundary % this.chunkRange !== 0) {
+      throw new RangeError(`truncation boundary ${boundary} is not a multiple of the chunk range ${this.chunkRange}`);
+    }
+    if (boundary > this.minValidTime) this.minValidTime = boundary;
+    const chunksBefore = this.chunks.size;
+    const dead = new Uint8Array(this.nextSlot);
+    const pairs: [string, string][] = [];
+    let removed = 0;
+    let minT = Infinity;
+    for (let s = 1; s < this.nextSlot; s++) {
+      if (this.alive[s] === 0) continue;
+      let c = this.chunkFirst[s]!;
+      while (c !== -1 && this.chunks.maxT(c) < boundary) c = this.chunks.release(c);
+      this.chunkFirst[s] = c;
+      if (c === -1) this.chunkLast[s] = -1;
+      const app = this.open[s];
+      if (app !== undefined && app.numSamples > 0 && app.maxT < boundary) {
+        app.reset();
+        this.openChunks--;
+      }
+      const first = c !== -1 ? this.chunks.minT(c) : app !== undefined && app.numSamples > 0 ? app.minT : Infinity;
+      this.firstT[s] = first;
+      if (first === Infinity) {
+        const owner = this.pendOwner[s]!;
+        if (owner !== 0 && this.openAppenders.has(owner)) continue;
+        this.drop(s, dead, pairs);
+        removed++;
+      } else if (first < minT) minT = first;
+    }
+    if (removed > 0) this.postings.remove(dead, pairs);
+    if (this.arenaLive < this.arenaUsed / 2) this.compactArena();
+    this.minT = minT;
+    return { removedSeries: removed, removedChunks: chunksBefore - this.chunks.size };
+  }
+
+  // ---- WAL replay ----
+
+  /**
+   * Re-creates a logged series at its ref's slot and generation. A newer generation replaces an older series in
+   * the slot (the old one was garbage-collected before the newer was logged). A label set already present under
+   * another ref keeps its existing series if that has samples; the new ref becomes an alias for replaying samples.
+   */
+  replaySeries(entries: readonly SeriesEntry[]): void {
+    for (const { ref, labels } of entries) {
+      const s = ref % SLOT_SPACE;
+      const g = (ref - s) / SLOT_SPACE;
+      if (!(s > 0) || !Number.isInteger(g) || g < 1 || g > MAX_GENERATION) continue;
+      const h = this.hashFn(labels);
+      const existing = this.find(h, labels);
+      if (existing !== 0) {
+        if (existing === s && this.gens[s] === g) {
+          this.logged[s] = 1;
+          continue;
+        }
+        if (this.lastT[existing] !== -Infinity) {
+          this.replayAliases.set(ref, existing);
+          continue;
+        }
+        this.dropForReplay(existing);
+      }
+      if (s < this.nextSlot && this.alive[s] !== 0) {
+        if (this.gens[s]! >= g) continue;
+        this.dropForReplay(s);
+      }
+      this.create(h, labels, s, g);
+      this.logged[s] = 1;
+    }
+  }
+
+  private dropForReplay(s: number): void {
+    const dead = new Uint8Array(s + 1);
+    const pairs: [string, string][] = [];
+    this.drop(s, dead, pairs);
+    this.postings.remove(dead, pairs);
+  }
+
+  /**
+   * Applies replayed samples: unknown refs, samples below minValidTime and samples not newer than the series'
+   * last one (already applied, e.g. from a checkpoint) are skipped. Returns the number applied.
+   */
+  replaySamples(cols: SamplesColumns): number {
+    let applied = 0;
+    for (let i = 0; i < cols.length; i++) {
+      const ref = cols.refs[i]!;
+      let s = this.slotOf(ref);
+      if (s < 0) {
+        const alias = this.replayAliases.get(ref);
+        if (alias === undefined || this.alive[alias] === 0) continue;
+        s = alias;
+      }
+      const t = cols.t[i]!;
+      if (t < this.minValidTime || t <= this.lastT[s]!) continue;
+      this.applySample(s, t, cols.v[i]!);
+      applied++;
+    }
+    return applied;
+  }
+
+  /** Ends replay: drops series that got no samples and rebuilds the free-slot list. */
+  finishReplay(): void {
+    this.replayAliases.clear();
+    const dead = new Uint8Array(this.nextSlot);
+    const pairs: [string, string][] = [];
+    for (let s = 1; s < this.nextSlot; s++) if (this.alive[s] !== 0 && this.lastT[s] === -Infinity) this.drop(s, dead, pairs);
+    if (pairs.length > 0) this.postings.remove(dead, pairs);
+    this.freeSlots = [];
+    for (let s = this.nextSlot - 1; s >= 1; s--) if (this.alive[s] === 0) this.freeSlots.push(s);
+    let minT = Infinity;
+    for (let s = 1; s < this.nextSlot; s++) if (this.alive[s] !== 0 && this.firstT[s]! < minT) minT = this.firstT[s]!;
+    this.minT = minT;
+  }
+}
+
+/**
+ * A batch of samples for the head. append() checks each sample right away (against committed data and this
+ * batch's earlier samples) and returns why it is rejected; commit() re-checks against batches committed meanwhile,
+ * writes one WAL batch and makes the samples visible; rollback() forgets the batch. Reusable after either.
+ */
+export class HeadAppender {
+  private slots = new Int32Array(64);
+  private gens = new Int32Array(64);
+  private ts = new Float64Array(64);
+  private vs = new Float64Array(64);
+  private n = 0;
+  /** Owner id of the current batch in the head, 0 before the first append. */
+  private id = 0;
+
+  constructor(private readonly head: Head) {}
+
+  ref(labels: Labels): SeriesRef {
+    return this.head.getOrCreate(labels);
+  }
+
+  append(ref: SeriesRef, t: number, v: number): AppendStatus | -1 {
+    const head = this.head;
+    const s = head.slotOf(ref);
+    if (s < 0) return -1;
+    if (!Number.isSafeInteger(t)) throw new RangeError(`sample timestamp must be an integer number of ms, got ${t}`);
+    if (this.id === 0) this.id = head.openBatch();
+    const st = head.check(s, t, v, this.id);
+    if (st === SAME_SAMPLE) return AppendStatus.OK;
+    if (st !== AppendStatus.OK) {
+      head.countRejected(st, 1);
+      return st as AppendStatus;
+    }
+    if (this.n === this.ts.length) this.growBatch();
+    const i = this.n++;
+    this.slots[i] = s;
+    this.gens[i] = (ref - s) / SLOT_SPACE;
+    this.ts[i] = t;
+    this.vs[i] = v;
+    head.queued(s, t, v, this.id);
+    return AppendStatus.OK;
+  }
+
+  /** Number of samples queued in the current batch. */
+  get pending(): number {
+    return this.n;
+  }
+
+  commit(): void {
+    try {
+      this.head.commitBatch(this.slots, this.gens, this.ts, this.vs, this.n);
+    } finally {
+      this.reset();
+    }
+  }
+
+  rollback(): void {
+    this.reset();
+  }
+
+  private reset(): void {
+    this.n = 0;
+    if (this.id !== 0) this.head.closeBatch(this.id);
+    this.id = 0;
+  }
+
+  private growBatch(): void {
+    const c = this.ts.length * 2;
+    const slots = new Int32Array(c), gens = new Int32Array(c), ts = new Float64Array(c), vs = new Float64Array(c);
+    slots.set(this.slots);
+    gens.set(this.gens);
+    ts.set(this.ts);
+    vs.set(this.vs);
+    this.slots = slots;
+    this.gens = gens;
+    this.ts = ts;
+    this.vs = vs;
+  }
+}
