@@ -1,6 +1,7 @@
 /**
  * Chunk codec benchmark: bytes per sample (per metric and overall) and encode/decode samples per second on one
- * core, for the head's XOR chunk and the block chunk, on realistic series from the shared OpenMetrics generator.
+ * core (measured in CPU time, so a busy machine skews it less), for the head's XOR chunk and the block chunk, on
+ * realistic series from the shared OpenMetrics generator.
  *
  *   npm run build && node dist/bench/codec.js [--series 2000] [--hours 6] [--step 15] [--runs 3] [--file X.om]
  *
@@ -11,7 +12,6 @@ import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
@@ -53,7 +53,8 @@ function findGenerator(): string {
     '/work/shared/bench/gen-openmetrics.mjs',
   ];
   for (const c of candidates) if (c && existsSync(c)) return c;
-  throw new Error(`gen-openmetrics.mjs not found (tried ${candidates.filter(Boolean).join(', ')}); set VIGIL_BENCH_GEN or pass --file`);
+  const tried = candidates.filter(Boolean).join(', ');
+  throw new Error(`gen-openmetrics.mjs not found (tried ${tried}); set VIGIL_BENCH_GEN or pass --file`);
 }
 
 function dataFile(o: CodecBenchOptions): string {
@@ -62,9 +63,8 @@ function dataFile(o: CodecBenchOptions): string {
   const { series = 2000, hours = 6, step = 15 } = o;
   const out = join(tmpdir(), `vigil-codec-${series}-${hours}-${step}.om`);
   if (!existsSync(out) || statSync(out).size === 0) {
-    execFileSync(process.execPath, [findGenerator(), '--series', String(series), '--hours', String(hours), '--step', String(step), '--out', out], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const args = ['--series', String(series), '--hours', String(hours), '--step', String(step), '--out', out];
+    execFileSync(process.execPath, [findGenerator(), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
   return out;
 }
@@ -72,7 +72,8 @@ function dataFile(o: CodecBenchOptions): string {
 /** Ad-hoc parser for the generator's lines: `name{labels} value unix_seconds`. */
 async function loadSeries(file: string): Promise<BenchSeries[]> {
   const byKey = new Map<string, BenchSeries>();
-  const rl = createInterface({ input: createReadStream(file, { encoding: 'latin1', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+  const input = createReadStream(file, { encoding: 'latin1', highWaterMark: 1 << 20 });
+  const rl = createInterface({ input, crlfDelay: Infinity });
   for await (const line of rl) {
     if (line.length === 0 || line.charCodeAt(0) === 35 /* # */) continue;
     const s2 = line.lastIndexOf(' ');
@@ -111,7 +112,9 @@ function xorChunks(all: BenchSeries[]): Uint8Array[] {
 function blockChunks(all: BenchSeries[], size: number): Uint8Array[] {
   const chunks: Uint8Array[] = [];
   for (const { samples: b } of all) {
-    for (let from = 0; from < b.length; from += size) chunks.push(encodeBlockChunk(b.t, b.v, from, Math.min(b.length, from + size)));
+    for (let from = 0; from < b.length; from += size) {
+      chunks.push(encodeBlockChunk(b.t, b.v, from, Math.min(b.length, from + size)));
+    }
   }
   return chunks;
 }
@@ -119,7 +122,7 @@ function blockChunks(all: BenchSeries[], size: number): Uint8Array[] {
 function timeEncodeXor(all: BenchSeries[]): number {
   const a = new XorAppender();
   let bytes = 0;
-  const t0 = performance.now();
+  const t0 = cpuMs();
   for (const { samples: b } of all) {
     for (let from = 0; from < b.length; from += HEAD_CHUNK) {
       a.reset();
@@ -128,18 +131,20 @@ function timeEncodeXor(all: BenchSeries[]): number {
       bytes += a.byteLength;
     }
   }
-  const ms = performance.now() - t0;
+  const ms = cpuMs() - t0;
   if (bytes === 0) throw new Error('BUG: nothing encoded');
   return ms;
 }
 
 function timeEncodeBlock(all: BenchSeries[], size: number): number {
   let bytes = 0;
-  const t0 = performance.now();
+  const t0 = cpuMs();
   for (const { samples: b } of all) {
-    for (let from = 0; from < b.length; from += size) bytes += encodeBlockChunk(b.t, b.v, from, Math.min(b.length, from + size)).length;
+    for (let from = 0; from < b.length; from += size) {
+      bytes += encodeBlockChunk(b.t, b.v, from, Math.min(b.length, from + size)).length;
+    }
   }
-  const ms = performance.now() - t0;
+  const ms = cpuMs() - t0;
   if (bytes === 0) throw new Error('BUG: nothing encoded');
   return ms;
 }
@@ -147,15 +152,21 @@ function timeEncodeBlock(all: BenchSeries[], size: number): number {
 function timeDecode(chunks: Uint8Array[], total: number): number {
   const out = newSampleBuffer(1024);
   let n = 0;
-  const t0 = performance.now();
+  const t0 = cpuMs();
   for (const c of chunks) {
     out.length = 0;
     decodeChunkInto(c, -Infinity, Infinity, out);
     n += out.length;
   }
-  const ms = performance.now() - t0;
+  const ms = cpuMs() - t0;
   if (n !== total) throw new Error(`BUG: decoded ${n} samples, expected ${total}`);
   return ms;
+}
+
+/** CPU milliseconds of this process (user + system): samples per CPU-second is "per core" even on a busy machine. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
 const sumBytes = (cs: Uint8Array[]): number => cs.reduce((s, c) => s + c.length, 0);
@@ -219,14 +230,19 @@ export async function benchCodec(opts: CodecBenchOptions = {}): Promise<Record<s
 
   if (print) {
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const fmt = (r: string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    const fmt = (r: string[]): string =>
+      r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
     console.log(`chunk bytes per sample (${file}; index not included)`);
     console.log(fmt(head));
     for (const r of rows) console.log(fmt(r));
-    console.log(`\nspeed, samples/s on one core (median of ${runs} runs):`);
+    console.log(`\nspeed, samples per CPU-second (median of ${runs} runs):`);
     const mss = (x: number): string => `${(x / 1e6).toFixed(1)} M`;
-    console.log(`  xor/120    encode ${mss(res.codec_xor_encode_samples_per_s)}  decode ${mss(res.codec_xor_decode_samples_per_s)}`);
-    console.log(`  block/${big}  encode ${mss(res[`codec_block${big}_encode_samples_per_s`]!)}  decode ${mss(res[`codec_block${big}_decode_samples_per_s`]!)}`);
+    const line = (name: string, key: string): string => {
+      const enc = mss(res[`${key}_encode_samples_per_s`]!);
+      return `  ${name.padEnd(10)} encode ${enc}  decode ${mss(res[`${key}_decode_samples_per_s`]!)}`;
+    };
+    console.log(line('xor/120', 'codec_xor'));
+    console.log(line(`block/${big}`, `codec_block${big}`));
   }
   return res;
 }

@@ -5,9 +5,10 @@
  *
  *   npm run build && node --expose-gc dist/bench/head-memory.js [--series 100000,1000000]
  *
- * Also measures one head compaction of a Db holding 100 k series (block write + truncation; --compaction-series).
+ * Also measures one head compaction of a Db holding 100 k series (block write + truncation; --compaction-series N)
+ * and the WAL replay of Db.open for 100 k series × 20 samples (--replay-series N, --replay-samples K; 0 skips).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -140,16 +141,60 @@ export async function measureCompaction(n: number): Promise<CompactionTiming> {
   }
 }
 
-/** Runs both measurements and prints one JSON line per result. */
-export async function benchHeadMemory(opts: { series?: number[]; compactionSeries?: number } = {}): Promise<void> {
+export interface ReplayTiming {
+  series: number;
+  samplesPerSeries: number;
+  walBytes: number;
+  /** Db.open (lock, WAL replay into a new head) after a clean close. */
+  openMs: number;
+}
+
+/** Times reopening a Db whose WAL holds `n` series with `k` samples each (one commit per scrape round). */
+export async function measureReplay(n: number, k = 20): Promise<ReplayTiming> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-replay-'));
+  try {
+    const db = await Db.open(dir, { walSyncIntervalMs: 5000 });
+    const app = db.appender();
+    const refs = new Float64Array(n);
+    for (let i = 0; i < n; i++) refs[i] = app.ref(labelsOf(i));
+    for (let j = 0; j < k; j++) {
+      for (let i = 0; i < n; i++) {
+        app.append(refs[i]!, j * STEP_MS, i + j);
+        if ((i + 1) % BATCH === 0) app.commit();
+      }
+      app.commit();
+    }
+    await db.close();
+    let walBytes = 0;
+    for (const f of readdirSync(join(dir, 'wal'))) walBytes += statSync(join(dir, 'wal', f)).size;
+    const t0 = performance.now();
+    const again = await Db.open(dir);
+    const openMs = performance.now() - t0;
+    const st = again.stats().head;
+    await again.close();
+    if (st.numSeries !== n || st.numSamples !== n * k) throw new Error(`BUG: replay gave ${st.numSeries} series, ${st.numSamples} samples`);
+    return { series: n, samplesPerSeries: k, walBytes, openMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the measurements and prints one JSON line per result. */
+export async function benchHeadMemory(
+  opts: { series?: number[]; compactionSeries?: number; replaySeries?: number; replaySamples?: number } = {},
+): Promise<void> {
   if (!(globalThis as { gc?: unknown }).gc) console.error('warning: run with node --expose-gc for stable numbers');
-  for (const n of opts.series ?? [100_000, 1_000_000]) {
+  for (const n of (opts.series ?? [100_000, 1_000_000]).filter((x) => x > 0)) {
     const r = await measureHead(n);
     console.log(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v)));
   }
   if (opts.compactionSeries !== 0) {
     const c = await measureCompaction(opts.compactionSeries ?? 100_000);
     console.log(JSON.stringify(c, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v)));
+  }
+  if (opts.replaySeries !== 0) {
+    const r = await measureReplay(opts.replaySeries ?? 100_000, opts.replaySamples ?? 20);
+    console.log(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v)));
   }
 }
 
@@ -158,7 +203,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const i = process.argv.indexOf(name);
     return i >= 0 ? process.argv[i + 1] : undefined;
   };
-  const series = arg('--series')?.split(',').map(Number);
+  const series = arg('--series')?.split(',').filter((x) => x !== '').map(Number);
   const cs = arg('--compaction-series');
-  await benchHeadMemory({ series, compactionSeries: cs === undefined ? undefined : Number(cs) });
+  const rs = arg('--replay-series');
+  const rk = arg('--replay-samples');
+  await benchHeadMemory({
+    series,
+    compactionSeries: cs === undefined ? undefined : Number(cs),
+    replaySeries: rs === undefined ? undefined : Number(rs),
+    replaySamples: rk === undefined ? undefined : Number(rk),
+  });
 }

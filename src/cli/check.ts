@@ -10,12 +10,16 @@ export function registerCheck(program: Command): void {
     .command('config <file>')
     .description('check a scrape config (Prometheus format)')
     .action(async (file: string) => {
-      process.exitCode = await checkConfigCommand(file);
+      process.exitCode = await checkConfigCommand(file, { checkRuleFiles: (files) => checkRulesCommand(files, validateExpr) });
     });
   check
     .command('rules <files...>')
     .description('check rule files (Prometheus format)')
     .action(async (files: string[]) => {
-      process.exitCode = await checkRulesCommand(files, (expr) => void parseExpr(expr));
+      process.exitCode = await checkRulesCommand(files, validateExpr);
     });
+}
+
+function validateExpr(expr: string): void {
+  parseExpr(expr);
 }

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { registerRun } from './run.js';
 import { registerImport } from './import.js';
 import { registerCheck } from './check.js';
+import { registerQuery } from './query.js';
 import { UsageError } from './errors.js';
 import { configErrorsOf } from '../config/index.js';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerImport(program);
   registerCheck(program);
+  registerQuery(program);
   return program;
 }
 

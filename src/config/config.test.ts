@@ -147,6 +147,11 @@ remote_write:
     expect(rw.name).toBeUndefined();
   });
 
+  it('reads YAML 1.1 booleans as Prometheus\'s Go decoder does', () => {
+    const sc = parseConfig('scrape_configs:\n  - job_name: a\n    honor_labels: yes\n    honor_timestamps: off\n', 'p.yml').scrapeConfigs[0]!;
+    expect([sc.honorLabels, sc.honorTimestamps]).toEqual([true, false]);
+  });
+
   it('honours YAML anchors and merge keys', () => {
     const c = parseConfig(`
 common: &common

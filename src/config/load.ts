@@ -23,7 +23,8 @@ export interface CheckConfigOptions {
   err?: (text: string) => void;
   /**
    * Checks the rule files the config names (the rules stage provides it); receives the expanded file paths and
-   * prints its own lines. Returns the number of files that failed. Without it, rule files are only counted.
+   * prints its own lines. Returns non-zero (an exit code or a failure count) if any failed. Without it, rule files
+   * are only counted.
    */
   checkRuleFiles?: (files: string[]) => Promise<number>;
   /** Expands rule_files globs (default: the file_sd glob expansion). */

@@ -94,7 +94,8 @@ const RESERVED_HEADERS = new Set([
  */
 export function parseConfig(text: string, filename: string): Config {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
+  // YAML 1.1, as Prometheus's Go decoder reads it: `yes`/`no`/`on`/`off` are booleans and `<<` merges mappings.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.1' });
   const r = new Reader(filename, lineCounter, doc);
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {

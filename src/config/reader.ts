@@ -45,7 +45,9 @@ export class Reader {
     const merged: Fields[] = [];
     for (const pair of node.items) {
       const keyNode = pair.key as Node;
-      const key = isScalar(keyNode) ? keyNode.value : undefined;
+      const rawKey = isScalar(keyNode) ? keyNode.value : undefined;
+      // YAML 1.1 parsing turns a merge key into a symbol.
+      const key = typeof rawKey === 'symbol' ? String(rawKey.description) : rawKey;
       if (typeof key !== 'string') { this.error(keyNode, `${what} keys must be strings`); continue; }
       if (key === '<<') {
         const sources = this.resolve(pair.value);

@@ -6,17 +6,19 @@
 import client from 'prom-client';
 import type { Logger } from '../log/index.js';
 import { systemClock } from '../model/clock.js';
-import { loadConfigFile } from '../config/index.js';
+import { configToYaml, loadConfigFile } from '../config/index.js';
 import type { Config } from '../config/types.js';
 import { Db } from '../tsdb/db.js';
 import { createHttpServer, type HttpServer } from '../api/server.js';
 import { registerApiV1 } from '../api/v1.js';
 import { apiError } from '../api/errors.js';
 import { text } from '../api/router.js';
-import { LocalQueryRunner } from '../api/local-runner.js';
+import { createQueryRunner, type QueryRunnerOptions } from '../query/index.js';
 import { ScrapeManager } from '../scrape/manager.js';
 import { TargetDiscovery } from './targets.js';
 import { tsdbStatusJson } from './status.js';
+import { AppenderTap, RemoteWriter, registerRemote } from '../remote/index.js';
+import { registerFederate } from '../federate/index.js';
 
 export interface DaemonOptions {
   configFile: string;
@@ -25,6 +27,8 @@ export interface DaemonOptions {
   port: number;
   retentionMs: number;
   logger: Logger;
+  /** Query workers, limits and results cache (`--query.*` flags). Default: see createQueryRunner. */
+  query?: QueryRunnerOptions;
 }
 
 const HEAD_COMPACTION_INTERVAL_MS = 60_000;
@@ -40,6 +44,9 @@ export class Daemon {
   private readonly reloadTime: client.Gauge;
   private discovery!: TargetDiscovery;
   private scrape!: ScrapeManager;
+  private tap!: AppenderTap;
+  private remoteWriter: RemoteWriter | null = null;
+  private queries: ReturnType<typeof createQueryRunner> | null = null;
   address = '';
 
   private constructor(
@@ -80,7 +87,13 @@ export class Daemon {
 
   private async wire(): Promise<void> {
     const { logger } = this.opts;
-    this.scrape = new ScrapeManager({ appender: () => this.db.appender(), clock: systemClock, logger: logger.child({ component: 'scrape' }) });
+    // Every ingest path appends through the tap so remote write out sees each committed batch.
+    this.tap = new AppenderTap(() => this.db.appender(), logger.child({ component: 'remote' }));
+    this.remoteWriter = new RemoteWriter(this.config.remoteWrite, {
+      tap: this.tap, externalLabels: this.config.global.externalLabels, logger: logger.child({ component: 'remote' }),
+    });
+    this.remoteWriter.start();
+    this.scrape = new ScrapeManager({ appender: this.tap.appender, clock: systemClock, logger: logger.child({ component: 'scrape' }) });
     this.discovery = new TargetDiscovery(this.scrape, logger.child({ component: 'discovery' }));
     await this.applyConfig(this.config);
 
@@ -98,15 +111,22 @@ export class Daemon {
       headers: { 'Content-Type': client.register.contentType },
       body: await client.register.metrics(),
     }));
+    this.queries = createQueryRunner(this.db, this.opts.query);
     registerApiV1(r, {
       storage: this.db,
-      queries: new LocalQueryRunner(this.db),
+      queries: this.queries,
       targets: (state) => this.scrape.targetsJson(state),
       metadata: (metric, limit) => this.scrape.metadataJson(metric, limit),
       rules: () => ({ groups: [] }),
       alerts: () => ({ alerts: [] }),
-      configYaml: () => this.config.source.text,
+      configYaml: () => configToYaml(this.config),
       tsdbStatus: () => tsdbStatusJson(this.db.stats()),
+    });
+    const externalLabels = () => this.config.global.externalLabels;
+    registerRemote(r, { storage: this.db, appender: this.tap.appender, externalLabels, logger });
+    registerFederate(r, {
+      storage: this.db, externalLabels, logger: logger.child({ component: 'federate' }),
+      metricType: (name) => this.scrape.metadataJson(name, 1)[name]?.[0]?.type,
     });
 
     this.compactTimer = setInterval(() => {
@@ -123,6 +143,7 @@ export class Daemon {
   private async applyConfig(config: Config): Promise<void> {
     await this.scrape.applyConfig(config);
     await this.discovery.apply(config);
+    await this.remoteWriter?.applyConfig(config.remoteWrite, config.global.externalLabels);
     this.config = config;
   }
 
@@ -158,7 +179,9 @@ export class Daemon {
       if (this.compactTimer) clearInterval(this.compactTimer);
       await this.discovery.stop();
       await this.scrape.stop();
+      await this.remoteWriter?.stop();
       await this.http.close();
+      await this.queries?.close();
       await this.db.close();
       logger.info('stopped');
     })().finally(() => this.markStopped());

@@ -1,8 +1,8 @@
 import type { DbStats } from '../tsdb/db.js';
 
 /**
- * `data` of /api/v1/status/tsdb: Prometheus's `headStats` (and empty cardinality lists, which vigil does not
- * compute yet), plus vigil's own `blocks` with their resolutions and sizes.
+ * `data` of /api/v1/status/tsdb: Prometheus's `headStats` and the head's top-10 cardinality lists, plus vigil's own
+ * `blocks` with their resolutions and sizes.
  */
 export function tsdbStatusJson(s: DbStats): unknown {
   const h = s.head;
@@ -14,10 +14,7 @@ export function tsdbStatusJson(s: DbStats): unknown {
       minTime: Number.isFinite(h.minTime) ? h.minTime : 0,
       maxTime: Number.isFinite(h.maxTime) ? h.maxTime : 0,
     },
-    seriesCountByMetricName: [],
-    labelValueCountByLabelName: [],
-    memoryInBytesByLabelName: [],
-    seriesCountByLabelValuePair: [],
+    ...s.cardinality,
     blocks: s.blocks.map((b) => ({
       id: b.id,
       minTime: b.minTime,

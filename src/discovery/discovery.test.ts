@@ -82,6 +82,7 @@ describe('parseFileSDGroups', () => {
     expect(addrs(y)).toEqual(['x:1']);
     expect(labelsToObject(y[0]!.labels)).toEqual({ team: 'a', __meta_filepath: '/t/b.yml' });
     expect(parseFileSDGroups('/t/empty.yml', '')).toEqual([]);
+    expect(labelsToObject(parseFileSDGroups('/t/n.yml', '- targets: [a:1]\n  labels: {port: 80}\n')[0]!.labels).port).toBe('80');
   });
   it('rejects malformed files with the reason', () => {
     expect(() => parseFileSDGroups('/t/a.json', '[{"targets": [1]}]')).toThrow(/targets must be a list of strings/);
@@ -89,6 +90,7 @@ describe('parseFileSDGroups', () => {
     expect(() => parseFileSDGroups('/t/a.json', '[{"labels": {"a-b": "x"}}]')).toThrow(/"a-b" is not a valid label name/);
     expect(() => parseFileSDGroups('/t/a.json', '[{"target": []}]')).toThrow(/unknown field "target"/);
     expect(() => parseFileSDGroups('/t/a.json', '[{')).toThrow(FileSDError);
+    expect(() => parseFileSDGroups('/t/a.json', '[{"labels": {"port": 80}}]')).toThrow(/label port must be a string/);
   });
 });
 

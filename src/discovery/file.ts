@@ -26,8 +26,9 @@ export class FileSDError extends Error {
  */
 export function parseFileSDGroups(file: string, text: string): TargetGroup[] {
   let data: unknown;
+  const isJson = file.toLowerCase().endsWith('.json');
   try {
-    data = file.toLowerCase().endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    data = isJson ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
     throw new FileSDError(file, `cannot parse: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -50,8 +51,10 @@ export function parseFileSDGroups(file: string, text: string): TargetGroup[] {
     }
     for (const [name, value] of Object.entries(rawLabels as Record<string, unknown>)) {
       if (!isValidLabelName(name)) throw new FileSDError(file, `group ${i}: ${JSON.stringify(name)} is not a valid label name`);
-      if (typeof value !== 'string') throw new FileSDError(file, `group ${i}: label ${name} must be a string`);
-      labels[name] = value;
+      // YAML scalars like `port: 80` decode into Go's string-typed label values; JSON is strict, as Go's decoder is.
+      if (typeof value === 'string') labels[name] = value;
+      else if (!isJson && (typeof value === 'number' || typeof value === 'boolean')) labels[name] = String(value);
+      else throw new FileSDError(file, `group ${i}: label ${name} must be a string`);
     }
     labels[FILEPATH_LABEL] = file;
     return {

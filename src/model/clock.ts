@@ -13,12 +13,29 @@ export interface Clock {
   setTimeout(fn: () => void | Promise<void>, delayMs: number): TimerHandle;
 }
 
-/** The real clock: `Date.now()` and Node timers (unref'd so a pending timer never keeps a process alive). */
+/** Node's timers overflow above 2^31-1 ms (about 24.8 days) and fire at once; longer waits are chained. */
+const MAX_TIMER_MS = 0x7fffffff;
+
+/**
+ * The real clock: `Date.now()` and Node timers (unref'd so a pending timer never keeps a process alive). A callback's
+ * rejected promise is reported on stderr rather than crashing the process; callers should handle their own errors.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, delayMs) {
-    const t = setTimeout(() => void fn(), Math.max(0, delayMs));
-    t.unref();
+    let t: NodeJS.Timeout;
+    const due = Date.now() + Math.max(0, delayMs);
+    const arm = () => {
+      const wait = Math.max(0, due - Date.now());
+      t = setTimeout(() => {
+        if (Date.now() < due) { arm(); return; }
+        Promise.resolve().then(fn).catch((e: unknown) => {
+          process.stderr.write(`BUG: unhandled error in timer callback: ${e instanceof Error ? e.stack : String(e)}\n`);
+        });
+      }, Math.min(wait, MAX_TIMER_MS));
+      t.unref();
+    };
+    arm();
     return { cancel: () => clearTimeout(t) };
   },
 };

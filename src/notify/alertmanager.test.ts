@@ -101,4 +101,27 @@ route: { receiver: am, group_by: [alertname] }
       await d.close();
     }
   });
+
+  it("accepts Prometheus's alerting.alertmanagers section unchanged", async () => {
+    const clock = new ManualClock(Date.now());
+    const d = AlertDelivery.open({
+      dataDir: mkdtempSync(join(tmpdir(), 'vigil-am-notify-')), clock,
+      config: configFromYaml(`
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ['${amURL.replace('http://', '')}']
+`),
+    });
+    try {
+      const now = clock.now();
+      const labels = { alertname: 'TargetDown', job: 'node', instance: 'db-1:9100' };
+      d.put([{ labels, annotations: { summary: 'db-1 down' }, startsAt: now, endsAt: now + 240_000, generatorURL: '' }]);
+      await clock.advance(100);
+      const alerts = (await (await fetch(`${amURL}/api/v2/alerts?filter=alertname%3D%22TargetDown%22`)).json()) as GettableAlert[];
+      expect(alerts.map((a) => [a.labels, a.annotations, a.fingerprint])).toEqual([[labels, { summary: 'db-1 down' }, fingerprint(labels)]]);
+    } finally {
+      await d.close();
+    }
+  });
 });

@@ -25,7 +25,7 @@ route:
       continue: true
 `)!;
     expect(c.route).toMatchObject({ receiver: 'team', groupBy: ['alertname', 'job'], groupWaitMs: 30_000, groupIntervalMs: 300_000, repeatIntervalMs: 4 * 3600_000 });
-    const [page, nonprod] = c.route.routes;
+    const [page, nonprod] = c.route!.routes;
     expect(page).toMatchObject({ receiver: 'am', groupBy: ['alertname', 'job'], groupWaitMs: 5_000, groupIntervalMs: 300_000, continue: false });
     expect(page!.matchers.map(String)).toEqual(['severity="page"', 'team=~"db|infra"']);
     expect(nonprod).toMatchObject({ receiver: 'team', groupByAll: true, continue: true });
@@ -48,6 +48,36 @@ route:
       ['notifiers: { a: { type: webhook, url: "http://x" }, b: { type: webhook, url: "http://y" } }', /route: missing/],
     ];
     for (const [text, re] of bad) expect(() => cfg(text), text).toThrow(re);
+  });
+});
+
+describe("Prometheus's alerting.alertmanagers", () => {
+  it('becomes catch-all alertmanager receivers next to the route tree', () => {
+    const c = cfg(`
+alerting:
+  alertmanagers:
+    - scheme: https
+      path_prefix: /am/
+      timeout: 5s
+      basic_auth: { username: u, password: p }
+      static_configs: [ { targets: ['am-1:9093', 'am-2:9093'] } ]
+`)!;
+    expect(c.route).toBeNull();
+    expect(c.receivers.get('alerting.alertmanagers[0]')).toEqual({
+      type: 'alertmanager', name: 'alerting.alertmanagers[0]', urls: ['https://am-1:9093/am', 'https://am-2:9093/am'],
+      headers: { authorization: 'Basic ' + Buffer.from('u:p').toString('base64') }, timeoutMs: 5000, sendResolved: true, resendIntervalMs: 60_000,
+    });
+    expect(c.alertmanagerRoutes).toMatchObject([{ receiver: 'alerting.alertmanagers[0]', groupBy: [], groupWaitMs: 0, matchers: [] }]);
+    expect(() => cfg('alerting: { alertmanagers: [ { api_version: v1, static_configs: [ { targets: [x] } ] } ] }')).toThrow(/^alerting\.alertmanagers\[0\]\.api_version: only Alertmanager API v2/);
+    expect(() => cfg('alerting: { alert_relabel_configs: [] }')).toThrow(/^alerting\.alert_relabel_configs: unknown field/);
+  });
+
+  it('reports errors through the positioned error factory it is given', () => {
+    const calls: Array<[string, ReadonlyArray<string | number>, string]> = [];
+    const errorAt = (section: string, path: ReadonlyArray<string | number>, msg: string) => { calls.push([section, path, msg]); return new Error(`x.yml:9:9: ${msg}`); };
+    expect(() => parseNotifyConfig(parse('notifiers: { a: { type: webhook, url: "http://x" } }\nroute: { receiver: a, routes: [ { receiver: nope } ] }') as Record<string, unknown>, '', errorAt))
+      .toThrow('x.yml:9:9: undefined receiver "nope"');
+    expect(calls).toEqual([['route', ['routes', 0, 'receiver'], 'undefined receiver "nope"']]);
   });
 });
 
@@ -89,9 +119,22 @@ describe('webhook payload', () => {
     expect(p).toMatchObject({ version: '4', status: 'firing', truncatedAlerts: 1, commonLabels: { alertname: 'A', env: 'prod' }, commonAnnotations: {} });
     expect(p.alerts).toEqual([{
       status: 'firing', labels: { alertname: 'A', env: 'prod', i: '1' }, annotations: { s: 'x' }, startsAt: '2026-01-01T00:00:00Z',
-      endsAt: '0001-01-01T00:00:00Z', generatorURL: 'g', fingerprint: fingerprint({ alertname: 'A', i: '1', env: 'prod' }),
+      endsAt: '2026-01-01T00:10:01Z', generatorURL: 'g', fingerprint: fingerprint({ alertname: 'A', i: '1', env: 'prod' }),
     }]);
     // Fingerprint of the empty label set is FNV-1a's offset basis, as in Prometheus's model package.
     expect(fingerprint({})).toBe('cbf29ce484222325');
+  });
+});
+
+describe('matcher text round trip', () => {
+  it('parseMatchers(formatMatchers(ms)) gives the same matchers', async () => {
+    const fc = await import('fast-check');
+    const name = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_]{0,8}$/);
+    const value = fc.string({ maxLength: 12 }).filter((v) => { try { new RegExp(v); return true; } catch { return false; } });
+    const op = fc.constantFrom('=', '!=', '=~', '!~');
+    fc.assert(fc.property(fc.array(fc.tuple(name, op, value), { minLength: 1, maxLength: 4 }), (ms) => {
+      const text = formatMatchers(ms.map(([n, o, v]) => parseMatchers(`${n}${o}${JSON.stringify(v)}`)[0]!));
+      expect(parseMatchers(text).map(String)).toEqual(ms.map(([n, o, v]) => `${n}${o}${JSON.stringify(v)}`));
+    }));
   });
 });

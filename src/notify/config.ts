@@ -1,7 +1,8 @@
 /**
  * vigil's alert-delivery configuration: the top-level `notifiers:`, `route:`, `inhibit_rules:` and `outbox:` keys
- * of the daemon config (documented in README.md of this folder). `parseNotifyConfig` takes the already-parsed YAML
- * object and returns a validated, defaults-filled config, or throws BadDataError naming the key path.
+ * of the daemon config, plus Prometheus's `alerting.alertmanagers` (documented in README.md of this folder).
+ * `parseNotifyConfig` takes the already-parsed YAML values and returns a validated, defaults-filled config, or
+ * throws the error its `errorAt` builds (by default a BadDataError naming the key path).
  */
 import { BadDataError } from '../model/errors.js';
 import { parseDuration } from '../model/duration.js';
@@ -82,7 +83,10 @@ export interface OutboxConfig {
 
 export interface NotifyConfig {
   receivers: Map<string, ReceiverConfig>;
-  route: RouteConfig;
+  /** The `route:` tree (null when only `alerting.alertmanagers` is configured). */
+  route: RouteConfig | null;
+  /** One catch-all route per Prometheus-style `alerting.alertmanagers` entry, evaluated besides `route`. */
+  alertmanagerRoutes: RouteConfig[];
   inhibitRules: InhibitRuleConfig[];
   outbox: OutboxConfig;
   /** Base URL put in payloads' `externalURL`. */
@@ -104,13 +108,23 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * Builds the error for a problem at `path` inside top-level `section` (e.g. `route`, `['routes', 0, 'receiver']`).
+ * The daemon passes one that points at file:line:column (src/config's RawSection.errorAt); the default names the
+ * key path.
+ */
+export type ConfigErrorAt = (section: string, path: ReadonlyArray<string | number>, message: string) => Error;
+
+const keyPathError: ConfigErrorAt = (section, path, message) =>
+  new BadDataError(`${section}${path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')}: ${message}`);
+
 class Ctx {
-  constructor(readonly path: string) {}
-  err(msg: string): BadDataError {
-    return new BadDataError(`${this.path}: ${msg}`);
+  constructor(readonly section: string, readonly path: ReadonlyArray<string | number>, private readonly errorAt: ConfigErrorAt) {}
+  err(msg: string): Error {
+    return this.errorAt(this.section, this.path, msg);
   }
   at(k: string | number): Ctx {
-    return new Ctx(typeof k === 'number' ? `${this.path}[${k}]` : `${this.path}.${k}`);
+    return new Ctx(this.section, [...this.path, k], this.errorAt);
   }
   keys(o: Obj, allowed: readonly string[]): void {
     for (const k of Object.keys(o)) if (!allowed.includes(k)) throw this.at(k).err('unknown field');
@@ -132,6 +146,11 @@ class Ctx {
     } catch (e) {
       throw this.at(k).err((e as Error).message);
     }
+  }
+  count(o: Obj, k: string): number {
+    const v = o[k] ?? 0;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw this.at(k).err('must be a non-negative integer');
+    return v;
   }
   bool(o: Obj, k: string, def: boolean): boolean {
     const v = o[k];
@@ -163,14 +182,13 @@ class Ctx {
       }
     });
   }
-  url(o: Obj, k: string, v: string): string {
+  url(k: string, v: string): string {
     try {
       const u = new URL(v);
       if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme must be http or https');
     } catch (e) {
       throw this.at(k).err(`invalid URL ${JSON.stringify(v)}: ${(e as Error).message}`);
     }
-    void o;
     return v;
   }
 }
@@ -183,12 +201,12 @@ function parseReceiver(name: string, raw: unknown, c: Ctx): ReceiverConfig {
     case 'webhook':
       c.keys(raw, ['type', 'url', 'headers', 'timeout', 'send_resolved', 'max_alerts']);
       return {
-        ...common, type, url: c.url(raw, 'url', c.str(raw, 'url')), headers: c.strMap(raw, 'headers'),
-        sendResolved: c.bool(raw, 'send_resolved', true), maxAlerts: Number(c.str(raw, 'max_alerts', '0')),
+        ...common, type, url: c.url('url', c.str(raw, 'url')), headers: c.strMap(raw, 'headers'),
+        sendResolved: c.bool(raw, 'send_resolved', true), maxAlerts: c.count(raw, 'max_alerts'),
       };
     case 'alertmanager': {
       c.keys(raw, ['type', 'url', 'urls', 'headers', 'timeout', 'send_resolved', 'resend_interval']);
-      const urls = [...c.strList(raw, 'url'), ...c.strList(raw, 'urls')].map((u) => c.url(raw, 'urls', u));
+      const urls = [...c.strList(raw, 'url'), ...c.strList(raw, 'urls')].map((u) => c.url('urls', u));
       if (urls.length === 0) throw c.at('urls').err('at least one Alertmanager URL is required');
       return {
         ...common, type, urls, headers: c.strMap(raw, 'headers'), sendResolved: c.bool(raw, 'send_resolved', true),
@@ -254,30 +272,45 @@ function parseRoute(raw: unknown, c: Ctx, parent: RouteConfig | null, receivers:
   return r;
 }
 
+/** The top-level config keys alert delivery reads (plain parsed YAML values). */
+export interface NotifySections {
+  notifiers?: unknown;
+  route?: unknown;
+  inhibit_rules?: unknown;
+  outbox?: unknown;
+  /** Prometheus's `alerting:` section: its `alertmanagers` receive every alert, as in Prometheus. */
+  alerting?: unknown;
+}
+
 /**
- * Validates the delivery keys of a parsed config object. With no `notifiers:` at all, returns null (alerts are then
- * only visible in the API).
+ * Validates the delivery sections of a parsed config. Returns null when there is nothing to deliver to (no
+ * `notifiers:` and no `alerting.alertmanagers`); alerts are then only visible in the API.
  */
-export function parseNotifyConfig(doc: Record<string, unknown>, externalURL = 'http://127.0.0.1:9190'): NotifyConfig | null {
-  const rawReceivers = doc['notifiers'];
-  if (rawReceivers === undefined || rawReceivers === null) {
-    if (doc['route'] !== undefined) throw new BadDataError('route: requires notifiers: to define receivers');
-    return null;
-  }
-  const c = new Ctx('notifiers');
-  if (!isObj(rawReceivers)) throw c.err('must be a mapping of receiver name to settings');
+export function parseNotifyConfig(doc: NotifySections, externalURL = 'http://127.0.0.1:9190', errorAt: ConfigErrorAt = keyPathError): NotifyConfig | null {
+  const rawReceivers = doc.notifiers;
   const receivers = new Map<string, ReceiverConfig>();
-  for (const [name, raw] of Object.entries(rawReceivers)) receivers.set(name, parseReceiver(name, raw, c.at(name)));
-  let routeRaw = doc['route'];
-  if (routeRaw === undefined || routeRaw === null) {
-    if (receivers.size !== 1) throw new BadDataError('route: missing; it is required when more than one notifier is defined');
-    routeRaw = { receiver: [...receivers.keys()][0] };
+  const c = new Ctx('notifiers', [], errorAt);
+  if (rawReceivers !== undefined && rawReceivers !== null) {
+    if (!isObj(rawReceivers)) throw c.err('must be a mapping of receiver name to settings');
+    for (const [name, raw] of Object.entries(rawReceivers)) receivers.set(name, parseReceiver(name, raw, c.at(name)));
   }
-  const route = parseRoute(routeRaw, new Ctx('route'), null, receivers);
+  let route: RouteConfig | null = null;
+  let routeRaw = doc.route;
+  if (receivers.size > 0) {
+    if (routeRaw === undefined || routeRaw === null) {
+      if (receivers.size !== 1) throw new Ctx('route', [], errorAt).err('missing; it is required when more than one notifier is defined');
+      routeRaw = { receiver: [...receivers.keys()][0] };
+    }
+    route = parseRoute(routeRaw, new Ctx('route', [], errorAt), null, receivers);
+  } else if (routeRaw !== undefined && routeRaw !== null) {
+    throw new Ctx('route', [], errorAt).err('requires notifiers: to define receivers');
+  }
+  const alertmanagerRoutes = parseAlerting(doc.alerting, new Ctx('alerting', [], errorAt), receivers);
+  if (!route && alertmanagerRoutes.length === 0) return null;
   const inhibitRules: InhibitRuleConfig[] = [];
-  const ir = doc['inhibit_rules'];
+  const ir = doc.inhibit_rules;
   if (ir !== undefined && ir !== null) {
-    const ic = new Ctx('inhibit_rules');
+    const ic = new Ctx('inhibit_rules', [], errorAt);
     if (!Array.isArray(ir)) throw ic.err('must be a list');
     ir.forEach((x, i) => {
       const cc = ic.at(i);
@@ -286,12 +319,61 @@ export function parseNotifyConfig(doc: Record<string, unknown>, externalURL = 'h
       inhibitRules.push({ sourceMatchers: cc.matchers(x, 'source_matchers'), targetMatchers: cc.matchers(x, 'target_matchers'), equal: cc.strList(x, 'equal') });
     });
   }
-  const ob = isObj(doc['outbox']) ? doc['outbox'] : {};
-  const oc = new Ctx('outbox');
+  const oc = new Ctx('outbox', [], errorAt);
+  if (doc.outbox !== undefined && doc.outbox !== null && !isObj(doc.outbox)) throw oc.err('must be a mapping');
+  const ob: Obj = isObj(doc.outbox) ? doc.outbox : {};
   oc.keys(ob, ['retry_initial_backoff', 'retry_max_backoff', 'max_age', 'external_url']);
   return {
-    receivers, route, inhibitRules,
+    receivers, route, alertmanagerRoutes, inhibitRules,
     outbox: { retryInitialMs: oc.dur(ob, 'retry_initial_backoff', 1000), retryMaxMs: oc.dur(ob, 'retry_max_backoff', 5 * 60_000), maxAgeMs: oc.dur(ob, 'max_age', 24 * 3600_000) },
     externalURL: oc.str(ob, 'external_url', externalURL),
   };
+}
+
+/**
+ * Prometheus's `alerting.alertmanagers` (static_configs targets, scheme, path_prefix, timeout, basic_auth,
+ * authorization): each becomes an `alertmanager` receiver with its own route that takes every alert, in one group.
+ * `alert_relabel_configs` is not supported and rejected rather than ignored.
+ */
+function parseAlerting(raw: unknown, c: Ctx, receivers: Map<string, ReceiverConfig>): RouteConfig[] {
+  if (raw === undefined || raw === null) return [];
+  if (!isObj(raw)) throw c.err('must be a mapping');
+  c.keys(raw, ['alertmanagers']);
+  const ams = raw['alertmanagers'];
+  if (ams === undefined || ams === null) return [];
+  if (!Array.isArray(ams)) throw c.at('alertmanagers').err('must be a list');
+  return ams.map((am, i) => {
+    const cc = c.at('alertmanagers').at(i);
+    if (!isObj(am)) throw cc.err('must be a mapping');
+    cc.keys(am, ['static_configs', 'scheme', 'path_prefix', 'timeout', 'api_version', 'basic_auth', 'authorization']);
+    const apiVersion = cc.str(am, 'api_version', 'v2');
+    if (apiVersion !== 'v2') throw cc.at('api_version').err('only Alertmanager API v2 is supported');
+    const scheme = cc.str(am, 'scheme', 'http');
+    if (scheme !== 'http' && scheme !== 'https') throw cc.at('scheme').err('must be http or https');
+    const prefix = cc.str(am, 'path_prefix', '').replace(/\/$/, '');
+    const targets: string[] = [];
+    const sc = am['static_configs'];
+    if (!Array.isArray(sc) || sc.length === 0) throw cc.at('static_configs').err('at least one static_config with targets is required');
+    sc.forEach((x, j) => {
+      if (!isObj(x)) throw cc.at('static_configs').at(j).err('must be a mapping');
+      targets.push(...cc.at('static_configs').at(j).strList(x, 'targets'));
+    });
+    const headers: Record<string, string> = {};
+    if (isObj(am['basic_auth'])) {
+      const ba = am['basic_auth'];
+      const bc = cc.at('basic_auth');
+      headers['authorization'] = 'Basic ' + Buffer.from(`${bc.str(ba, 'username')}:${bc.str(ba, 'password', '')}`).toString('base64');
+    }
+    if (isObj(am['authorization'])) {
+      const az = am['authorization'];
+      headers['authorization'] = `${cc.at('authorization').str(az, 'type', 'Bearer')} ${cc.at('authorization').str(az, 'credentials')}`;
+    }
+    const name = `alerting.alertmanagers[${i}]`;
+    const urls = targets.map((t) => cc.url('static_configs', `${scheme}://${t}${prefix}`));
+    receivers.set(name, { type: 'alertmanager', name, urls, headers, timeoutMs: cc.dur(am, 'timeout', 10_000), sendResolved: true, resendIntervalMs: 60_000 });
+    return {
+      receiver: name, groupBy: [], groupByAll: false, groupWaitMs: 0, groupIntervalMs: 60_000, repeatIntervalMs: 60_000,
+      matchers: [], continue: false, fallbackReceiver: '', fallbackAfterMs: 0, routes: [],
+    };
+  });
 }

@@ -3,10 +3,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import client from 'prom-client';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ManualClock } from '../model/clock.js';
 import { labelsFromObject } from '../model/labels.js';
 import type { Appender } from '../tsdb/types.js';
-import { parseRuleFile, RuleGroup } from '../rules/index.js';
+import { AlertStateStore, parseRuleFile, RuleGroup } from '../rules/index.js';
 import { AlertDelivery } from './delivery.js';
 import { configFromYaml, WebhookReceiver } from './test-support.js';
 import type { NotifyAlert } from './payload.js';
@@ -96,8 +98,9 @@ describe('alert delivery end to end', () => {
     expect(p.alerts[0]).toMatchObject({
       status: 'firing', labels: { alertname: 'QueueBacklog', queue: 'orders', severity: 'page' },
       annotations: { summary: 'Queue orders holds 12.35k messages', runbook: 'http://vigil.test:9190/runbooks/queue' },
-      endsAt: '0001-01-01T00:00:00Z',
     });
+    // A firing alert's endsAt is its validity end: 4 × max(resend delay 1 m, interval 10 s) after it was sent.
+    expect(Date.parse(p.alerts[0]!.endsAt) - Date.parse(p.alerts[0]!.startsAt)).toBe(240_000);
     expect(p.alerts[0]!.fingerprint).toMatch(/^[0-9a-f]{16}$/);
     expect(hook.headers[0]!['x-token']).toBe('secret');
     // Condition clears: the rule resolves, and the next group_interval flush tells the receiver.
@@ -124,6 +127,94 @@ describe('alert delivery end to end', () => {
     const byKey = Object.fromEntries(hook.received.map((p) => [p.groupKey, p.alerts.map((a) => a.labels['instance'])]));
     expect(byKey).toEqual({ '{}:{alertname="HighCPU"}': ['a', 'b', 'c'], '{}:{alertname="DiskFull"}': ['a'] });
     expect(hook.received.find((p) => p.groupKey.includes('HighCPU'))!.commonLabels).toEqual({ alertname: 'HighCPU' });
+  });
+
+  it('routes through the tree: first matching child wins unless continue, unmatched alerts stay at the root', async () => {
+    const pager = await new WebhookReceiver().start();
+    try {
+      const d = deliver(`
+notifiers:
+  team: { type: webhook, url: HOOK }
+  pager: { type: webhook, url: ${pager.url} }
+route:
+  receiver: team
+  group_by: [alertname]
+  group_wait: 1s
+  routes:
+    - matchers: ['severity="page"']
+      receiver: pager
+      continue: true
+    - matchers: ['team=~"db|storage"']
+      group_by: [team]
+    - matchers: ['team="db"']
+      receiver: pager
+`);
+      d.put([alert({ alertname: 'A', severity: 'page', team: 'db' }), alert({ alertname: 'B', team: 'web' })]);
+      await clock.advance(2_000);
+      expect(pager.received.map((p) => p.groupKey)).toEqual(['{}/{severity="page"}:{alertname="A"}']);
+      expect(hook.received.map((p) => p.groupKey).sort()).toEqual(['{}/{team=~"db|storage"}:{team="db"}', '{}:{alertname="B"}']);
+    } finally {
+      await pager.stop();
+    }
+  });
+
+  it('serves receivers concurrently: one that hangs does not hold up another', async () => {
+    let fastArrived!: () => void;
+    const fastSeen = new Promise<void>((r) => { fastArrived = r; });
+    let sawFastWhileHolding = false;
+    const slow = createServer((req, res) => {
+      req.resume();
+      // Hold the request until the other receiver has been called (capped well below the 5 s client timeout).
+      let held = true;
+      const cap = setTimeout(() => { held = false; res.writeHead(200).end(); }, 3_000);
+      void fastSeen.then(() => {
+        if (!held) return;
+        sawFastWhileHolding = true;
+        clearTimeout(cap);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    try {
+      const d = deliver(`
+notifiers:
+  slow: { type: webhook, url: 'http://127.0.0.1:${(slow.address() as AddressInfo).port}/', timeout: 5s }
+  fast: { type: webhook, url: HOOK }
+route:
+  receiver: slow
+  group_wait: 0s
+  routes: [ { matchers: ['team="fast"'], receiver: fast } ]
+`);
+      const origPush = hook.received.push.bind(hook.received);
+      hook.received.push = (...items) => { fastArrived(); return origPush(...items); };
+      d.put([alert({ instance: 'a' }), alert({ instance: 'b', team: 'fast' })]);
+      await clock.advance(1_000);
+      expect(hook.received).toHaveLength(1);
+      expect(sawFastWhileHolding).toBe(true);
+      expect(d.outbox.counts()).toMatchObject({ sent: 2, pending: 0 });
+    } finally {
+      slow.closeAllConnections();
+      await new Promise<void>((r) => slow.close(() => r()));
+    }
+  });
+
+  it('reload switches receivers and routes without re-sending what was already notified', async () => {
+    const other = await new WebhookReceiver().start();
+    try {
+      const d = deliver(BASIC);
+      d.put([alert({ instance: 'a' }, T0, T0 + 3_600_000)]);
+      await clock.advance(15_000);
+      expect(hook.received).toHaveLength(1);
+      d.reload(configFromYaml(BASIC.replaceAll('HOOK', hook.url)));
+      await clock.advance(60_000);
+      expect(hook.received).toHaveLength(1); // same receiver and group: the notification log still applies
+      d.reload(configFromYaml(BASIC.replace('url: HOOK', `url: ${other.url}`).replace(/team/g, 'oncall')));
+      await clock.advance(60_000);
+      expect(other.received.map((p) => p.receiver)).toEqual(['oncall']); // a new receiver has not been told yet
+      expect(hook.received).toHaveLength(1);
+    } finally {
+      await other.stop();
+    }
   });
 
   it('repeats an unchanged notification only after repeat_interval', async () => {
@@ -248,5 +339,77 @@ outbox: { retry_initial_backoff: 1s, retry_max_backoff: 8s, max_age: 2m }
     } finally {
       await fallback.stop();
     }
+  });
+
+  it('restarting rules and delivery together while the receiver is down pages once, then resolves once', async () => {
+    const port = hook.port;
+    await hook.stop();
+    const spec = parseRuleFile('self.yml', `groups:
+  - name: self
+    interval: 10s
+    rules:
+      - alert: TargetDown
+        expr: up == 0
+        annotations: { summary: '{{ $labels.instance }} is down' }
+`).groups[0]!;
+    let down = true;
+    const start = (c: ManualClock) => {
+      const store = new AlertStateStore(join(dir, 'rules.db'));
+      const d = deliver(BASIC);
+      const g = new RuleGroup({ ...spec, intervalMs: 10_000 }, {
+        query: async (_e, t) => (down ? [{ labels: labelsFromObject({ __name__: 'up', instance: 'db-1' }), t, v: 0 }] : []),
+        externalLabels: {}, externalURL: 'http://vigil.test:9190', appender: noopAppender, clock: c, store,
+        sendAlerts: (a) => d.put(a),
+      });
+      g.start();
+      return { store, d, g };
+    };
+    let s = start(clock);
+    await clock.advance(60_000); // fires at the first evaluation; the notification is queued but cannot be delivered
+    expect(s.d.outbox.counts()).toMatchObject({ pending: 1, sent: 0 });
+    await s.g.stop();
+    await s.d.close();
+    s.store.close();
+    open.length = 0;
+
+    clock = new ManualClock(clock.now() + 20_000);
+    await hook.start(port);
+    s = start(clock);
+    await clock.advance(3 * 60_000);
+    expect(hook.received.map((p) => `${p.status}:${p.alerts[0]!.annotations['summary']}`)).toEqual(['firing:db-1 is down']);
+    down = false;
+    await clock.advance(3 * 60_000);
+    expect(hook.received.map((p) => p.status)).toEqual(['firing', 'resolved']);
+    await s.g.stop();
+    s.store.close();
+  });
+
+  it('after a downtime longer than alert validity, a still-firing alert neither resolves falsely nor pages again', async () => {
+    const cfg = BASIC.replace('repeat_interval: 5m', 'repeat_interval: 4h');
+    const spec = parseRuleFile('self.yml', 'groups:\n  - name: self\n    interval: 30s\n    rules:\n      - alert: Down\n        expr: up == 0\n').groups[0]!;
+    const start = (c: ManualClock) => {
+      const store = new AlertStateStore(join(dir, 'rules.db'));
+      const d = AlertDelivery.open({ dataDir: dir, config: configFromYaml(cfg.replaceAll('HOOK', hook.url)), clock: c });
+      open.push(d);
+      const g = new RuleGroup({ ...spec, intervalMs: 30_000 }, {
+        query: async (_e, t) => [{ labels: labelsFromObject({ __name__: 'up', instance: 'x' }), t, v: 0 }],
+        externalLabels: {}, externalURL: '', appender: noopAppender, clock: c, store, sendAlerts: (a) => d.put(a),
+      });
+      g.start();
+      return { store, d, g };
+    };
+    let s = start(clock);
+    await clock.advance(2 * 60_000);
+    expect(hook.received.map((p) => p.status)).toEqual(['firing']);
+    await s.g.stop();
+    await s.d.close();
+    s.store.close();
+    open.length = 0;
+    clock = new ManualClock(clock.now() + 30 * 60_000); // down for 30 min: the stored alert's endsAt has passed
+    s = start(clock);
+    await clock.advance(10 * 60_000);
+    expect(hook.received.map((p) => p.status)).toEqual(['firing']);
+    await s.g.stop();
+    s.store.close();
   });
 });

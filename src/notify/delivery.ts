@@ -22,6 +22,11 @@ export interface AlertDeliveryOptions {
   config: NotifyConfig;
   clock?: Clock;
   logger?: Logger;
+  /**
+   * After a start, groups restored from disk are not flushed for this long (default 2 m), so rule evaluation can
+   * refresh alerts whose endsAt passed while vigil was down instead of announcing a false resolution.
+   */
+  startupGraceMs?: number;
 }
 
 export class AlertDelivery {
@@ -39,7 +44,7 @@ export class AlertDelivery {
     this.notifiers = AlertDelivery.buildNotifiers(opts.config);
     this.silences = new Silences(this.db, clock);
     this.outbox = new Outbox(this.db, this.notifiers, clock, opts.config.outbox, logger);
-    this.dispatcher = new Dispatcher(this.db, opts.config, this.outbox, this.silences, clock, logger);
+    this.dispatcher = new Dispatcher(this.db, opts.config, this.outbox, this.silences, clock, logger, opts.startupGraceMs);
     this.outbox.kick();
   }
 

@@ -35,6 +35,8 @@ interface Group {
   fps: Set<string>;
   timer: TimerHandle | null;
   hasFlushed: boolean;
+  /** No flush before this time (restored groups wait for rules to refresh their alerts after a restart). */
+  notBefore: number;
 }
 
 interface LogEntry {
@@ -45,9 +47,13 @@ interface LogEntry {
 
 function buildRoutes(cfg: RouteConfig, parent: RouteNode | null, idx: number): RouteNode {
   const key = (parent ? parent.key + '/' : '') + formatMatchers(cfg.matchers);
-  const node: RouteNode = { cfg, key, id: parent ? `${parent.id}/${idx}` : '0', children: [] };
+  const node: RouteNode = { cfg, key, id: parent ? `${parent.id}/${idx}` : `root${idx}`, children: [] };
   node.children = cfg.routes.map((c, i) => buildRoutes(c, node, i));
   return node;
+}
+
+function buildRoots(cfg: NotifyConfig): RouteNode[] {
+  return [...(cfg.route ? [cfg.route] : []), ...cfg.alertmanagerRoutes].map((r, i) => buildRoutes(r, null, i));
 }
 
 /** Alertmanager's route matching: the deepest matching routes, stopping at the first match unless `continue`. */
@@ -76,10 +82,20 @@ export function needsUpdate(entry: LogEntry | undefined, firing: string[], resol
   return entry.ts + repeatMs <= now;
 }
 
+/** True if a source alert (other than the target itself) has the same values for all `equal` labels. */
+function inhibits(rule: InhibitRuleConfig, sources: ReadonlyArray<[string, NotifyAlert]>, fp: string, target: NotifyAlert): boolean {
+  if (!matchesAll(rule.targetMatchers, target.labels)) return false;
+  for (const [sfp, s] of sources) {
+    if (sfp !== fp && rule.equal.every((n) => (s.labels[n] ?? '') === (target.labels[n] ?? ''))) return true;
+  }
+  return false;
+}
+
 export class Dispatcher {
   private readonly alerts = new Map<string, NotifyAlert>();
   private readonly groups = new Map<string, Group>();
-  private root: RouteNode;
+  /** The `route:` tree and the catch-all routes of `alerting.alertmanagers`; an alert is routed through each. */
+  private roots: RouteNode[];
   private closed = false;
 
   constructor(
@@ -89,17 +105,21 @@ export class Dispatcher {
     private readonly silences: Silences,
     private readonly clock: Clock,
     private readonly logger: Logger = nopLogger,
+    startupGraceMs = 2 * 60_000,
   ) {
-    this.root = buildRoutes(cfg.route, null, 0);
+    this.roots = buildRoots(cfg);
     const rows = db.prepare('SELECT fingerprint, body FROM alerts').all() as Array<{ fingerprint: string; body: string }>;
     for (const r of rows) this.alerts.set(r.fingerprint, JSON.parse(r.body) as NotifyAlert);
-    for (const [fp, a] of this.alerts) this.route(fp, a);
+    // Stored firing alerts may have passed their endsAt while vigil was down; flushing them at once would announce a
+    // false resolution and page again when rule evaluation re-sends them. Give the rules time to refresh them.
+    const notBefore = clock.now() + startupGraceMs;
+    for (const [fp, a] of this.alerts) this.route(fp, a, notBefore);
   }
 
   /** Applies a new config: rebuilds routes and regroups the stored alerts (the notification log keeps dedupe). */
   reconfigure(cfg: NotifyConfig): void {
     this.cfg = cfg;
-    this.root = buildRoutes(cfg.route, null, 0);
+    this.roots = buildRoots(cfg);
     for (const g of this.groups.values()) g.timer?.cancel();
     this.groups.clear();
     for (const [fp, a] of this.alerts) this.route(fp, a);
@@ -126,10 +146,10 @@ export class Dispatcher {
     this.gc(now);
   }
 
-  private route(fp: string, a: NotifyAlert): void {
+  private route(fp: string, a: NotifyAlert, notBefore = 0): void {
     if (this.closed) return;
     const now = this.clock.now();
-    for (const r of matchRoutes(this.root, a.labels)) {
+    for (const r of this.roots.flatMap((root) => matchRoutes(root, a.labels))) {
       const groupLabels: Record<string, string> = {};
       if (r.cfg.groupByAll) Object.assign(groupLabels, a.labels);
       else for (const n of r.cfg.groupBy) if (a.labels[n]) groupLabels[n] = a.labels[n]!;
@@ -137,7 +157,7 @@ export class Dispatcher {
       const id = `${r.id}\x00${groupKey}`;
       let g = this.groups.get(id);
       if (!g) {
-        g = { route: r, groupKey, groupLabels, fps: new Set(), timer: null, hasFlushed: false };
+        g = { route: r, groupKey, groupLabels, fps: new Set(), timer: null, hasFlushed: false, notBefore };
         this.groups.set(id, g);
         this.schedule(g, id, this.isAlertmanager(r) ? 0 : r.cfg.groupWaitMs);
       }
@@ -153,23 +173,32 @@ export class Dispatcher {
 
   private schedule(g: Group, id: string, delay: number): void {
     g.timer?.cancel();
-    g.timer = this.clock.setTimeout(() => this.flush(g, id), delay);
+    delay = Math.max(delay, g.notBefore - this.clock.now());
+    g.timer = this.clock.setTimeout(() => {
+      try {
+        this.flush(g, id);
+      } catch (e) {
+        // A failed flush (e.g. the database is unwritable) is retried at the next interval, not lost.
+        this.logger.error('notification group flush failed', { groupKey: g.groupKey, err: (e as Error).message });
+        if (!this.closed && this.groups.get(id) === g) this.schedule(g, id, g.route.cfg.groupIntervalMs);
+      }
+    }, delay);
   }
 
-  private muted(fp: string, a: NotifyAlert, now: number): boolean {
+  /** Firing alerts matching each inhibit rule's source matchers, computed once per flush. */
+  private inhibitSources(now: number): Array<Array<[string, NotifyAlert]>> {
+    return this.cfg.inhibitRules.map((rule) => {
+      const out: Array<[string, NotifyAlert]> = [];
+      for (const [fp, a] of this.alerts) {
+        if ((a.endsAt === 0 || a.endsAt > now) && matchesAll(rule.sourceMatchers, a.labels)) out.push([fp, a]);
+      }
+      return out;
+    });
+  }
+
+  private muted(fp: string, a: NotifyAlert, sources: Array<Array<[string, NotifyAlert]>>): boolean {
     if (this.silences.mutedBy(a.labels).length) return true;
-    for (const rule of this.cfg.inhibitRules) if (this.inhibits(rule, fp, a, now)) return true;
-    return false;
-  }
-
-  private inhibits(rule: InhibitRuleConfig, fp: string, target: NotifyAlert, now: number): boolean {
-    if (!matchesAll(rule.targetMatchers, target.labels)) return false;
-    for (const [sfp, s] of this.alerts) {
-      if (sfp === fp || (s.endsAt !== 0 && s.endsAt <= now)) continue;
-      if (!matchesAll(rule.sourceMatchers, s.labels)) continue;
-      if (rule.equal.every((n) => (s.labels[n] ?? '') === (target.labels[n] ?? ''))) return true;
-    }
-    return false;
+    return this.cfg.inhibitRules.some((rule, i) => inhibits(rule, sources[i]!, fp, a));
   }
 
   private flush(g: Group, id: string): void {
@@ -180,18 +209,17 @@ export class Dispatcher {
     const r = g.route.cfg;
     const receiver = this.cfg.receivers.get(r.receiver)!;
     const visible: Array<[string, NotifyAlert]> = [];
+    const sources = this.inhibitSources(now);
     for (const fp of g.fps) {
       const a = this.alerts.get(fp);
       if (!a) { g.fps.delete(fp); continue; }
-      if (!this.muted(fp, a, now)) visible.push([fp, a]);
+      if (!this.muted(fp, a, sources)) visible.push([fp, a]);
     }
     const isResolved = (a: NotifyAlert) => a.endsAt !== 0 && a.endsAt <= now;
     const firing = visible.filter(([, a]) => !isResolved(a));
     const resolved = visible.filter(([, a]) => isResolved(a));
     const sendResolved = receiver.sendResolved;
     const toSend = (sendResolved ? visible : firing).map(([, a]) => a);
-    const validUntil: Record<string, number> = {};
-    for (const [, a] of firing) validUntil[fingerprint(a.labels)] = a.endsAt;
     const entry = (fps: Array<[string, NotifyAlert]>) => fps.map(([fp]) => fp).sort();
     const maxAlerts = receiver.type === 'webhook' ? receiver.maxAlerts : 0;
     const payload = () => buildWebhookPayload(r.receiver, g.groupKey, g.groupLabels, toSend, now, this.cfg.externalURL, maxAlerts);
@@ -200,7 +228,7 @@ export class Dispatcher {
       if (toSend.length) {
         this.outbox.enqueue({
           receiver: r.receiver, groupKey: g.groupKey, slot: Math.floor(now / receiver.resendIntervalMs),
-          notification: { payload: payload(), validUntil }, fallback: r.fallbackReceiver, fallbackAfterMs: r.fallbackAfterMs,
+          notification: { payload: payload() }, fallback: r.fallbackReceiver, fallbackAfterMs: r.fallbackAfterMs,
         });
         this.outbox.kick();
       }
@@ -214,7 +242,7 @@ export class Dispatcher {
           if (toSend.length) {
             this.outbox.enqueue({
               receiver: r.receiver, groupKey: g.groupKey, slot: Math.floor(now / r.groupIntervalMs),
-              notification: { payload: payload(), validUntil }, fallback: r.fallbackReceiver, fallbackAfterMs: r.fallbackAfterMs,
+              notification: { payload: payload() }, fallback: r.fallbackReceiver, fallbackAfterMs: r.fallbackAfterMs,
             });
           }
           this.db.prepare('INSERT OR REPLACE INTO nflog VALUES (?,?,?,?,?)').run(r.receiver, g.groupKey, JSON.stringify(f), JSON.stringify(rs), now);
@@ -250,8 +278,8 @@ export class Dispatcher {
 
   /** Alerts currently held, with their silenced/inhibited status (for an `/api/v2/alerts`-like view). */
   list(): Array<NotifyAlert & { fingerprint: string; muted: boolean }> {
-    const now = this.clock.now();
-    return [...this.alerts].map(([fp, a]) => ({ ...a, fingerprint: fp, muted: this.muted(fp, a, now) }));
+    const sources = this.inhibitSources(this.clock.now());
+    return [...this.alerts].map(([fp, a]) => ({ ...a, fingerprint: fp, muted: this.muted(fp, a, sources) }));
   }
 
   close(): void {

@@ -1,6 +1,5 @@
 /**
- * The three receiver kinds. Each turns one notification (a webhook v4 payload plus each firing alert's validity end)
- * into a delivery and throws DeliveryError when the receiver did not accept it, so the outbox retries.
+ * The three receiver kinds. Each turns one notification (a webhook v4 payload) into a delivery and throws DeliveryError when the receiver did not accept it, so the outbox retries.
  */
 import nodemailer from 'nodemailer';
 import { compileTemplate, executeTemplate } from '../rules/index.js';
@@ -11,8 +10,6 @@ import { postableAlerts, templateData, type WebhookPayload } from './payload.js'
 /** What the outbox stores and hands to a notifier. */
 export interface Notification {
   payload: WebhookPayload;
-  /** Fingerprint → ms until which a firing alert is valid (Alertmanager's endsAt for firing alerts). */
-  validUntil: Record<string, number>;
 }
 
 export class DeliveryError extends Error {
@@ -65,7 +62,7 @@ class AlertmanagerNotifier implements Notifier {
   }
   /** Posts to every configured Alertmanager; succeeds if at least one accepted (as Prometheus does). */
   async send(n: Notification): Promise<void> {
-    const body = postableAlerts(n.payload, n.validUntil);
+    const body = postableAlerts(n.payload);
     const errors: string[] = [];
     let ok = 0;
     await Promise.all(this.config.urls.map(async (u) => {

@@ -63,7 +63,7 @@ export class Outbox {
     // Only the oldest pending entry of each (receiver, group) is eligible, so a group's notifications arrive in order.
     this.nextDue = db.prepare(`SELECT * FROM outbox o WHERE status = 'pending' AND next_attempt_at <= ?
       AND id = (SELECT MIN(id) FROM outbox p WHERE p.status = 'pending' AND p.receiver = o.receiver AND p.group_key = o.group_key)
-      ORDER BY next_attempt_at, id LIMIT 1`);
+      ORDER BY next_attempt_at, id`);
     this.updateQueued();
   }
 
@@ -112,13 +112,22 @@ export class Outbox {
       try {
         do {
           this.again = false;
-          while (!this.closed && (await this.deliverOne())) { /* next */ }
+          while (!this.closed && (await this.deliverDue())) { /* next round */ }
         } while (this.again && !this.closed);
+      } catch (e) {
+        this.logger.error('outbox delivery loop failed; retrying', { err: (e as Error).message });
+        this.scheduleAt(this.clock.now() + this.cfg.retryInitialMs);
       } finally {
         this.draining = null;
-        this.updateQueued();
-        this.prune();
-        this.scheduleNext();
+        if (!this.closed) {
+          try {
+            this.updateQueued();
+            this.prune();
+            this.scheduleNext();
+          } catch (e) {
+            this.logger.error('outbox bookkeeping failed', { err: (e as Error).message });
+          }
+        }
       }
     })();
     return this.draining;
@@ -129,15 +138,29 @@ export class Outbox {
     if (r.t !== null) this.scheduleAt(Math.max(r.t, this.clock.now()));
   }
 
-  private async deliverOne(): Promise<boolean> {
+  /**
+   * One round: every due entry that is the oldest pending one of its group is attempted. Receivers are served
+   * concurrently (a receiver timing out does not delay the others); each receiver's entries go one at a time.
+   * Returns false when nothing was due.
+   */
+  private async deliverDue(): Promise<boolean> {
+    const rows = this.nextDue.all(this.clock.now());
+    if (rows.length === 0) return false;
+    const byReceiver = new Map<string, Row[]>();
+    for (const r of rows) byReceiver.set(r.receiver, [...(byReceiver.get(r.receiver) ?? []), r]);
+    await Promise.all([...byReceiver.values()].map(async (list) => {
+      for (const row of list) if (!this.closed) await this.deliver(row);
+    }));
+    return true;
+  }
+
+  private async deliver(row: Row): Promise<void> {
     const now = this.clock.now();
-    const row = this.nextDue.get(now);
-    if (!row) return false;
     if (now - row.created_at > this.cfg.maxAgeMs) {
       this.finish(row.id, 'dropped', '', 'expired after ' + (now - row.created_at) + 'ms');
       this.metrics.dropped.inc({ receiver: row.receiver });
       this.logger.warn('notification dropped after max_age', { receiver: row.receiver, groupKey: row.group_key, attempts: row.attempts });
-      return true;
+      return;
     }
     const useFallback = row.fallback !== '' && row.attempts > 0 && now - row.created_at >= row.fallback_after;
     const target = useFallback ? row.fallback : row.receiver;
@@ -145,7 +168,7 @@ export class Outbox {
     if (!notifier) {
       this.finish(row.id, 'dropped', '', `receiver ${target} no longer configured`);
       this.metrics.dropped.inc({ receiver: target });
-      return true;
+      return;
     }
     if (row.attempts > 0) this.metrics.retried.inc({ receiver: target });
     try {
@@ -157,11 +180,10 @@ export class Outbox {
         .run(attempts, this.clock.now() + backoff, (e as Error).message, row.id);
       this.metrics.failed.inc({ receiver: target });
       this.logger.warn('notification failed, will retry', { receiver: target, attempts, retryInMs: backoff, err: (e as Error).message });
-      return true;
+      return;
     }
     this.finish(row.id, 'sent', target, '');
     this.metrics.sent.inc({ receiver: target });
-    return true;
   }
 
   private finish(id: number, status: 'sent' | 'dropped', via: string, err: string): void {

@@ -92,7 +92,8 @@ export function buildWebhookPayload(
   const wa: WebhookAlert[] = alerts.map((a) => ({
     status: a.endsAt > 0 && a.endsAt <= now ? 'resolved' : 'firing',
     labels: sortKeys(a.labels), annotations: sortKeys(a.annotations),
-    startsAt: timeJSON(a.startsAt), endsAt: a.endsAt > 0 && a.endsAt <= now ? timeJSON(a.endsAt) : '0001-01-01T00:00:00Z',
+    // Like Alertmanager: a firing alert's endsAt is when it expires unless re-sent (Prometheus's validity end).
+    startsAt: timeJSON(a.startsAt), endsAt: timeJSON(a.endsAt),
     generatorURL: a.generatorURL, fingerprint: fingerprint(a.labels),
   }));
   const shown = maxAlerts > 0 ? wa.slice(0, maxAlerts) : wa;
@@ -104,13 +105,12 @@ export function buildWebhookPayload(
   };
 }
 
-/** Alertmanager API v2 postable alerts from a payload's alerts (endsAt set for resolved ones, else validity end). */
-export function postableAlerts(p: WebhookPayload, validUntil: Record<string, number>): Array<Record<string, unknown>> {
+/** Alertmanager API v2 postable alerts from a payload's alerts (an unset endsAt is left out). */
+export function postableAlerts(p: WebhookPayload): Array<Record<string, unknown>> {
   return p.alerts.map((a) => ({
     labels: a.labels, annotations: a.annotations, startsAt: a.startsAt,
-    endsAt: a.status === 'resolved' ? a.endsAt : timeJSON(validUntil[a.fingerprint] ?? 0),
-    generatorURL: a.generatorURL,
-  })).map((a) => (a.endsAt === '0001-01-01T00:00:00Z' ? { ...a, endsAt: undefined } : a));
+    ...(a.endsAt === '0001-01-01T00:00:00Z' ? {} : { endsAt: a.endsAt }), generatorURL: a.generatorURL,
+  }));
 }
 
 /** Alertmanager's template data names for a payload (`.Status`, `.Alerts.Firing`, `.GroupLabels`, ...). */

@@ -50,6 +50,6 @@ export class WebhookReceiver {
 
 export function configFromYaml(text: string): NotifyConfig {
   const cfg = parseNotifyConfig(parse(text) as Record<string, unknown>, 'http://vigil.test:9190');
-  if (!cfg) throw new Error('no notifiers in test config');
+  if (!cfg) throw new Error('nothing to deliver to in test config');
   return cfg;
 }

@@ -8,7 +8,13 @@ import { ExecutionError } from '../model/errors.js';
 import type { InstantSample } from '../model/sample.js';
 import type { AggregateOp } from './ast.js';
 import { LABEL_NAME_RE, setLabel } from './label-ops.js';
-import { compareNaNFirst, quantileOf } from './range-functions.js';
+import { quantileOf } from './range-functions.js';
+
+/** A series' group under one aggregation's grouping: memoized per label set across steps. */
+export interface GroupOf {
+  key: string;
+  labels: Labels | null;
+}
 
 interface Group {
   labels: Labels;
@@ -45,7 +51,7 @@ export function formatFloatPlain(v: number): string {
  */
 export function aggregate(
   op: AggregateOp, vec: InstantSample[], param: number | string | null, grouping: string[], without: boolean,
-  ts: number,
+  ts: number, groupCache?: WeakMap<Labels, GroupOf>,
 ): InstantSample[] {
   let k = 0;
   if (op === 'topk' || op === 'bottomk') {
@@ -70,11 +76,17 @@ export function aggregate(
   for (const s of vec) {
     let metric = s.labels;
     if (op === 'count_values') metric = setLabel(metric, valueLabel, formatFloatPlain(s.v));
-    let key = '';
-    for (const l of metric) if (groupNames.has(l.name) !== without) key += l.name + '\xff' + l.value + '\xfe';
+    let of = op === 'count_values' ? undefined : groupCache?.get(metric);
+    if (!of) {
+      let key = '';
+      for (const l of metric) if (groupNames.has(l.name) !== without) key += l.name + '\xff' + l.value + '\xfe';
+      of = { key, labels: null };
+      if (op !== 'count_values') groupCache?.set(metric, of);
+    }
+    const key = of.key;
     let g = groups.get(key);
     if (!g) {
-      const labels = metric.filter((l) => groupNames.has(l.name) !== without);
+      const labels = of.labels ?? (of.labels = metric.filter((l) => groupNames.has(l.name) !== without));
       g = { labels, value: s.v, mean: s.v, count: 1, samples: [], values: [] };
       if (op === 'stddev' || op === 'stdvar') g.value = 0;
       else if (op === 'count' || op === 'group' || op === 'count_values') g.value = 1;
@@ -95,22 +107,64 @@ export function aggregate(
       case 'stdvar': out.push({ labels: g.labels, v: g.value / g.count, t: ts }); break;
       case 'stddev': out.push({ labels: g.labels, v: Math.sqrt(g.value / g.count), t: ts }); break;
       case 'quantile': out.push({ labels: g.labels, v: quantileOf(param as number, g.values), t: ts }); break;
-      case 'topk': case 'bottomk': {
-        const sorted = g.samples.slice().sort((a, b) => (op === 'topk' ? compareNaNFirst(b.v, a.v) : compareNaNLast(a.v, b.v)));
-        for (let i = 0; i < sorted.length && i < k; i++) out.push({ labels: sorted[i]!.labels, v: sorted[i]!.v, t: ts });
+      case 'topk': case 'bottomk':
+        for (const s of selectK(g.samples, k, op === 'topk')) out.push({ labels: s.labels, v: s.v, t: ts });
         break;
-      }
       default: out.push({ labels: g.labels, v: g.value, t: ts });
     }
   }
   return out;
 }
 
-/** Ascending with NaN after every number: bottomk keeps the smallest real values first. */
-function compareNaNLast(a: number, b: number): number {
-  const an = Number.isNaN(a), bn = Number.isNaN(b);
-  if (an || bn) return an && bn ? 0 : an ? 1 : -1;
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * The k largest (topk) or smallest (bottomk) samples, in Prometheus's output order. Prometheus keeps a binary heap
+ * of k samples and sorts it at the end; ties come out in an order that depends on that heap, so it is replayed here
+ * step for step (Go's container/heap, then Go's sort, which is an insertion sort up to 12 elements).
+ */
+function selectK(samples: InstantSample[], k: number, top: boolean): InstantSample[] {
+  // The heap's order: the root is the sample to evict first. NaN is always "less", so it is evicted first.
+  const less = (a: InstantSample, b: InstantSample): boolean =>
+    Number.isNaN(a.v) ? true : top ? a.v < b.v : a.v > b.v;
+  const h: InstantSample[] = [];
+  const up = (j: number) => {
+    for (;;) {
+      const i = Math.floor((j - 1) / 2);
+      if (j <= 0 || i === j || !less(h[j]!, h[i]!)) break;
+      [h[i], h[j]] = [h[j]!, h[i]!];
+      j = i;
+    }
+  };
+  const down = (i0: number): boolean => {
+    let i = i0;
+    const n = h.length;
+    for (;;) {
+      const j1 = 2 * i + 1;
+      if (j1 >= n) break;
+      let j = j1;
+      if (j1 + 1 < n && less(h[j1 + 1]!, h[j1]!)) j = j1 + 1;
+      if (!less(h[j]!, h[i]!)) break;
+      [h[i], h[j]] = [h[j]!, h[i]!];
+      i = j;
+    }
+    return i > i0;
+  };
+  for (const s of samples) {
+    if (h.length === 0) { h.push(s); continue; }
+    if (h.length < k) { h.push(s); up(h.length - 1); continue; }
+    const root = h[0]!;
+    if ((top ? root.v < s.v : root.v > s.v) || (Number.isNaN(root.v) && !Number.isNaN(s.v))) {
+      h[0] = s;
+      if (k > 1 && !down(0)) up(0);
+    }
+  }
+  // sort.Sort(sort.Reverse(heap)): "a before b" when the heap would call b less than a.
+  if (h.length <= 12) {
+    for (let i = 1; i < h.length; i++) {
+      for (let j = i; j > 0 && less(h[j - 1]!, h[j]!); j--) [h[j], h[j - 1]] = [h[j - 1]!, h[j]!];
+    }
+    return h;
+  }
+  return h.sort((a, b) => (less(b, a) ? -1 : less(a, b) ? 1 : 0));
 }
 
 function accumulate(op: AggregateOp, g: Group, s: InstantSample): void {

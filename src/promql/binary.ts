@@ -150,7 +150,7 @@ export function vectorBinop(
       let inserted = matchedMany.get(k);
       if (!inserted) { inserted = new Set(); matchedMany.set(k, inserted); }
       const mk = keyOf(metric);
-      if (inserted.has(mk)) throw new ExecutionError('multiple matches for labels: grouping labels must ensure unique results');
+      if (inserted.has(mk)) throw new ExecutionError('multiple matches for labels: grouping labels must ensure unique matches');
       inserted.add(mk);
     }
     out.push({ labels: metric, v: value, t: ts });

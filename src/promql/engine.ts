@@ -11,12 +11,12 @@ import type { Labels } from '../model/labels.js';
 import { compareLabels } from '../model/labels.js';
 import { BadDataError, ExecutionError, TimeoutError } from '../model/errors.js';
 import { isStaleNaN, type InstantSample } from '../model/sample.js';
-import type { Querier, Queryable } from '../tsdb/types.js';
+import type { Querier, Queryable, SelectHints } from '../tsdb/types.js';
 import {
   type AggregateExpr, type AtModifier, type BinaryExpr, type Call, type Expr, exprType, type MatrixSelector,
   type SubqueryExpr, type VectorSelector,
 } from './ast.js';
-import { aggregate } from './aggregation.js';
+import { aggregate, type GroupOf } from './aggregation.js';
 import { scalarBinop, vectorAnd, vectorBinop, vectorOr, vectorScalarBinop, vectorUnless } from './binary.js';
 import { histogramQuantile } from './histogram.js';
 import { ELEMENT_FUNCTIONS } from './instant-functions.js';
@@ -74,6 +74,7 @@ class QueryContext {
     readonly queryStart: number,
     readonly queryEnd: number,
     readonly defaultSubqueryStep: number,
+    readonly hints: SelectHints | undefined,
   ) {
     this.deadline = now() + timeoutMs;
   }
@@ -150,6 +151,15 @@ function assertUniqueLabelsets(vec: InstantSample[]): void {
 class Evaluator {
   private readonly instantData = new Map<VectorSelector, SeriesData[]>();
   private readonly rangeData = new Map<MatrixSelector | SubqueryExpr, SeriesData[]>();
+  private readonly groupCaches = new Map<AggregateExpr, WeakMap<Labels, GroupOf>>();
+  /** Range data whose series stay distinct once `__name__` is dropped: their function results need no check. */
+  private readonly distinctWithoutName = new WeakSet<SeriesData[]>();
+  /**
+   * For range-function calls over series that collide once `__name__` is dropped: which series produced each
+   * output label set so far. Prometheus rejects the call's whole result matrix if two series share a label set at
+   * any steps, not only at the same step.
+   */
+  private readonly outputOwners = new Map<Call, Map<string, SeriesData>>();
 
   constructor(
     private readonly ctx: QueryContext,
@@ -174,7 +184,7 @@ class Evaluator {
   private select(vs: VectorSelector, mint: number, maxt: number, dropStale: boolean): SeriesData[] {
     this.ctx.checkTimeout();
     const out: SeriesData[] = [];
-    for (const series of this.ctx.querier.select(vs.matchers, mint, maxt)) {
+    for (const series of this.ctx.querier.select(vs.matchers, mint, maxt, this.ctx.hints)) {
       const buf = series.samples();
       let t = buf.t, v = buf.v, n = buf.length;
       if (dropStale) {
@@ -212,6 +222,8 @@ class Evaluator {
     if (!d) {
       d = node.type === 'MatrixSelector' ? this.loadRange(node) : this.evalSubquery(node);
       this.rangeData.set(node, d);
+      const keys = new Set(d.map((s) => keyOf(dropMetricName(s.labels))));
+      if (keys.size === d.length) this.distinctWithoutName.add(d);
     }
     const { at, offset } = node.type === 'MatrixSelector' ? node.vs : node;
     const maxt = this.refTime(at, offset, ts);
@@ -322,11 +334,12 @@ class Evaluator {
     if (l.kind === 'scalar' && r.kind === 'scalar') return { kind: 'scalar', v: scalarBinop(e.op, l.v, r.v) };
     let out: InstantSample[];
     if (l.kind === 'vector' && r.kind === 'vector') {
+      // Vector matching already guarantees distinct result label sets (they are, or contain, the match signature).
       switch (e.op) {
-        case 'and': out = vectorAnd(l.samples, r.samples, e.matching); break;
-        case 'or': out = vectorOr(l.samples, r.samples, e.matching); break;
-        case 'unless': out = vectorUnless(l.samples, r.samples, e.matching); break;
-        default: out = vectorBinop(e.op, l.samples, r.samples, e.matching!, e.returnBool, ts);
+        case 'and': return { kind: 'vector', samples: vectorAnd(l.samples, r.samples, e.matching) };
+        case 'or': return { kind: 'vector', samples: vectorOr(l.samples, r.samples, e.matching) };
+        case 'unless': return { kind: 'vector', samples: vectorUnless(l.samples, r.samples, e.matching) };
+        default: return { kind: 'vector', samples: vectorBinop(e.op, l.samples, r.samples, e.matching!, e.returnBool, ts) };
       }
     } else if (l.kind === 'vector' && r.kind === 'scalar') {
       out = vectorScalarBinop(e.op, l.samples, r.v, false, e.returnBool, ts);
@@ -343,7 +356,9 @@ class Evaluator {
     let param: number | string | null = null;
     if (e.param) param = e.op === 'count_values' ? this.stringOf(e.param, ts) : this.scalarOf(e.param, ts);
     const vec = this.vectorOf(e.expr, ts);
-    return { kind: 'vector', samples: aggregate(e.op, vec, param, e.grouping, e.without, ts) };
+    let cache = this.groupCaches.get(e);
+    if (!cache) { cache = new WeakMap(); this.groupCaches.set(e, cache); }
+    return { kind: 'vector', samples: aggregate(e.op, vec, param, e.grouping, e.without, ts, cache) };
   }
 
   private evalCall(e: Call, ts: number): StepValue {
@@ -365,6 +380,11 @@ class Evaluator {
       const { at, offset } = arg.type === 'MatrixSelector' ? arg.vs : arg;
       const call = { ts, rangeEnd: this.refTime(at, offset, ts), rangeMs: arg.rangeMs, scalars };
       const keepName = name === 'last_over_time';
+      let owners: Map<string, SeriesData> | undefined;
+      if (!keepName && !this.distinctWithoutName.has(windows)) {
+        owners = this.outputOwners.get(e);
+        if (!owners) { owners = new Map(); this.outputOwners.set(e, owners); }
+      }
       const out: InstantSample[] = [];
       let held = 0;
       for (const w of windows) {
@@ -372,11 +392,17 @@ class Evaluator {
         held += w.hi - w.lo;
         const v = rangeFn(w, call);
         if (v === null) continue;
-        out.push({ labels: keepName ? w.labels : dropMetricName(w.labels), v, t: ts });
+        const labels = keepName ? w.labels : dropMetricName(w.labels);
+        if (owners) {
+          const k = keyOf(labels);
+          const owner = owners.get(k);
+          if (owner && owner !== w) throw new ExecutionError('vector cannot contain metrics with the same labelset');
+          owners.set(k, w);
+        }
+        out.push({ labels, v, t: ts });
       }
       this.ctx.addSamples(held);
       this.ctx.releaseSamples(held);
-      assertUniqueLabelsets(out);
       return { kind: 'vector', samples: out };
     }
 
@@ -455,10 +481,13 @@ export class Engine {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Evaluates `expr` at time `t` (ms). Throws BadDataError, ExecutionError or TimeoutError. */
-  instantQuery(q: Queryable, expr: string | Expr, t: number): Value {
+  /**
+   * Evaluates `expr` at time `t` (ms). `hints` are passed to every select (e.g. the resolution a caller accepts).
+   * Throws BadDataError, ExecutionError or TimeoutError.
+   */
+  instantQuery(q: Queryable, expr: string | Expr, t: number, hints?: SelectHints): Value {
     const e = typeof expr === 'string' ? parseExpr(expr) : expr;
-    return this.run(q, t, t, (ctx) => {
+    return this.run(q, t, t, hints, (ctx) => {
       const ev = new Evaluator(ctx, t, t, 1);
       const root = unwrapParens(e);
       if (root.type === 'MatrixSelector' || root.type === 'SubqueryExpr') {
@@ -479,7 +508,7 @@ export class Engine {
   }
 
   /** Evaluates `expr` at start, start + step, …, end (ms); the result is a matrix sorted by labels. */
-  rangeQuery(q: Queryable, expr: string | Expr, start: number, end: number, stepMs: number): Value {
+  rangeQuery(q: Queryable, expr: string | Expr, start: number, end: number, stepMs: number, hints?: SelectHints): Value {
     const e = typeof expr === 'string' ? parseExpr(expr) : expr;
     const ty = exprType(e);
     if (ty !== 'vector' && ty !== 'scalar') {
@@ -487,14 +516,13 @@ export class Engine {
     }
     if (!(stepMs > 0)) throw new BadDataError('zero or negative query resolution step widths are not accepted. Try a positive integer');
     if (end < start) throw new BadDataError('end timestamp must not be before start time');
-    return this.run(q, start, end, (ctx) => {
+    return this.run(q, start, end, hints, (ctx) => {
       const ev = new Evaluator(ctx, start, end, stepMs);
       const bySeries = new Map<string, { labels: Labels; t: number[]; v: number[] }>();
       for (let ts = start; ts <= end; ts += stepMs) {
         ctx.checkTimeout();
         const v = ev.evalAt(e, ts);
         const samples = v.kind === 'scalar' ? [{ labels: [] as Labels, v: v.v, t: ts }] : v.kind === 'vector' ? v.samples : [];
-        ctx.addSamples(samples.length);
         for (const s of samples) {
           const k = keyOf(s.labels);
           let acc = bySeries.get(k);
@@ -511,10 +539,14 @@ export class Engine {
     });
   }
 
-  private run(q: Queryable, start: number, end: number, body: (ctx: QueryContext) => Value): Value {
+  private run(
+    q: Queryable, start: number, end: number, hints: SelectHints | undefined, body: (ctx: QueryContext) => Value,
+  ): Value {
     const querier = q.querier();
     try {
-      const ctx = new QueryContext(querier, this.lookback, this.maxSamples, this.timeoutMs, this.now, start, end, this.subqueryStep);
+      const ctx = new QueryContext(
+        querier, this.lookback, this.maxSamples, this.timeoutMs, this.now, start, end, this.subqueryStep, hints,
+      );
       return body(ctx);
     } finally {
       querier.close();

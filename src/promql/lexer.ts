@@ -68,7 +68,12 @@ export function tokenize(src: string): Token[] {
       if (!n || isAlnum(src[i + n[0].length]) || src[i + n[0].length] === '.') {
         let j = i;
         while (j < src.length && (isAlnum(src[j]) || src[j] === '.')) j++;
-        fail(i, `bad number or duration syntax: ${JSON.stringify(src.slice(i, j))}`);
+        const text = src.slice(i, j);
+        // Prometheus reads a number followed by a unit as a duration, and reports what it could not read.
+        if (/^[0-9.]+(?:ms|[smhdwy])$/.test(text)) fail(i, `not a valid duration string: ${JSON.stringify(text)}`);
+        const digits = /^[0-9]+/.exec(text);
+        if (digits && /^[a-zA-Z]/.test(text.slice(digits[0].length))) fail(i, `bad duration syntax: ${JSON.stringify(digits[0])}`);
+        fail(i, `bad number or duration syntax: ${JSON.stringify(text)}`);
       }
       out.push({ kind: 'number', text: n![0], start: i, end: i + n![0].length });
       i += n![0].length;

@@ -14,6 +14,7 @@ import { PromQLParseError, tokenize, type Token } from './lexer.js';
 const AGGREGATORS = new Set<string>([
   'sum', 'avg', 'min', 'max', 'count', 'group', 'stddev', 'stdvar', 'quantile', 'topk', 'bottomk', 'count_values',
 ]);
+const NOT_METRIC_NAMES = new Set(['on', 'ignoring', 'group_left', 'group_right', 'bool', 'atan2']);
 const PARAM_AGGREGATORS = new Set<string>(['quantile', 'topk', 'bottomk', 'count_values']);
 
 const PRECEDENCE: Record<BinaryOp, number> = {
@@ -202,6 +203,8 @@ class Parser {
           this.next();
           return { type: 'NumberLiteral', value: lower === 'inf' ? Infinity : NaN, pos: { start: t.start, end: t.end } };
         }
+        // Prometheus's grammar lets most keywords name a metric, but not these.
+        if (NOT_METRIC_NAMES.has(lower)) this.unexpected(t);
         const after = this.peek(1);
         if (AGGREGATORS.has(lower) && (after.kind === '(' || this.isKeyword(after, 'by') || this.isKeyword(after, 'without'))) {
           return this.parseAggregate();
@@ -209,9 +212,6 @@ class Parser {
         if (after.kind === '(') return this.parseCall();
         return this.parseSelector(this.next());
       }
-      case 'eof':
-        this.unexpected(t);
-      // eslint-disable-next-line no-fallthrough
       default:
         this.unexpected(t);
     }
@@ -253,7 +253,8 @@ class Parser {
 
   /** `( [expr {, expr} [,]] )` */
   private parseArgs(context: string): { args: Expr[]; end: number } {
-    this.expect('(', context);
+    if (this.peek().kind !== '(') this.unexpected(this.peek(), context, context === 'aggregation' ? undefined : '"("');
+    this.next();
     const args: Expr[] = [];
     while (this.peek().kind !== ')') {
       args.push(this.parseBinary(1));
@@ -404,7 +405,7 @@ class Parser {
       }
       if (t.kind === '@') {
         this.next();
-        const at = this.parseAt();
+        const at = this.parseAt(e.pos.start);
         e = this.withAt(e, at.at, at.end);
         continue;
       }
@@ -412,12 +413,13 @@ class Parser {
     }
   }
 
-  private parseAt(): { at: AtModifier; end: number } {
+  private parseAt(exprStart: number): { at: AtModifier; end: number } {
     const t = this.peek();
     if (t.kind === 'ident' && (t.text === 'start' || t.text === 'end')) {
       this.next();
-      this.expect('(', '@ modifier');
-      const close = this.expect(')', '@ modifier');
+      if (this.peek().kind !== '(') this.unexpected(this.peek(), '@', 'timestamp');
+      this.next();
+      const close = this.expect(')', '@');
       return { at: { kind: t.text }, end: close.end };
     }
     let sign = 1;
@@ -434,7 +436,7 @@ class Parser {
     this.next();
     v *= sign;
     if (!Number.isFinite(v) || Math.abs(v) >= 9.223372036854776e18) {
-      this.fail(n.start, `timestamp out of bounds for @ modifier: ${formatGoFloatF(v)}`);
+      this.fail(exprStart, `timestamp out of bounds for @ modifier: ${formatGoFloatF(v)}`);
     }
     return { at: { kind: 'time', t: Math.round(v * 1000) }, end: n.end };
   }

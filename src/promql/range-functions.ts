@@ -54,9 +54,10 @@ function extrapolatedRate(w: Window, ctx: RangeCallContext, isCounter: boolean, 
   let extrapolateTo = sampledInterval;
   extrapolateTo += durationToStart < threshold ? durationToStart : avgBetween / 2;
   extrapolateTo += durationToEnd < threshold ? durationToEnd : avgBetween / 2;
-  result = result * (extrapolateTo / sampledInterval);
-  if (isRate) result /= ctx.rangeMs / 1000;
-  return result;
+  // One factor, applied once: the rounding then matches Prometheus 2.42 bit for bit.
+  let factor = extrapolateTo / sampledInterval;
+  if (isRate) factor /= ctx.rangeMs / 1000;
+  return result * factor;
 }
 
 function instantValue(w: Window, isRate: boolean): number | null {
@@ -70,18 +71,35 @@ function instantValue(w: Window, isRate: boolean): number | null {
   return result;
 }
 
-/** Kahan-compensated running sum: returns [sum, compensation]. */
-function kahanInc(inc: number, sum: number, c: number): [number, number] {
-  const t = sum + inc;
-  if (Math.abs(sum) >= Math.abs(inc)) c += (sum - t) + inc;
-  else c += (inc - t) + sum;
-  return [t, c];
+/**
+ * Kahan–Neumaier compensated sums, kept in a reusable accumulator so hot loops allocate nothing:
+ * `sum[i]` holds the running sum and `c[i]` its compensation, for a few independent sums at once.
+ */
+class KahanSums {
+  readonly sum = new Float64Array(4);
+  readonly c = new Float64Array(4);
+  reset(): void {
+    this.sum.fill(0);
+    this.c.fill(0);
+  }
+  add(i: number, inc: number): void {
+    const sum = this.sum[i]!;
+    const t = sum + inc;
+    if (Math.abs(sum) >= Math.abs(inc)) this.c[i]! += (sum - t) + inc;
+    else this.c[i]! += (inc - t) + sum;
+    this.sum[i] = t;
+  }
+  total(i: number): number {
+    return this.sum[i]! + this.c[i]!;
+  }
 }
+const kahan = new KahanSums();
 
 /** Least-squares fit of v over (t - interceptTime) seconds; returns [slope, intercept]. */
 export function linearRegression(w: Window, interceptTime: number): [number, number] {
   const { t, v, lo, hi } = w;
-  let n = 0, sumX = 0, cX = 0, sumY = 0, cY = 0, sumXY = 0, cXY = 0, sumX2 = 0, cX2 = 0;
+  kahan.reset();
+  let n = 0;
   const initY = v[lo]!;
   let constY = true;
   for (let i = lo; i < hi; i++) {
@@ -89,16 +107,16 @@ export function linearRegression(w: Window, interceptTime: number): [number, num
     if (constY && i > lo && y !== initY) constY = false;
     n += 1;
     const x = (t[i]! - interceptTime) / 1000;
-    [sumX, cX] = kahanInc(x, sumX, cX);
-    [sumY, cY] = kahanInc(y, sumY, cY);
-    [sumXY, cXY] = kahanInc(x * y, sumXY, cXY);
-    [sumX2, cX2] = kahanInc(x * x, sumX2, cX2);
+    kahan.add(0, x);
+    kahan.add(1, y);
+    kahan.add(2, x * y);
+    kahan.add(3, x * x);
   }
   if (constY) {
     if (!Number.isFinite(initY) && !Number.isNaN(initY)) return [NaN, NaN];
     return [0, initY];
   }
-  sumX += cX; sumY += cY; sumXY += cXY; sumX2 += cX2;
+  const sumX = kahan.total(0), sumY = kahan.total(1), sumXY = kahan.total(2), sumX2 = kahan.total(3);
   const covXY = sumXY - (sumX * sumY) / n;
   const varX = sumX2 - (sumX * sumX) / n;
   const slope = covXY / varX;
@@ -128,8 +146,9 @@ export function compareNaNFirst(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Incremental mean with compensated summation (Prometheus 2.42's avg_over_time), Inf-safe. */
 function avgOverTime(w: Window): number {
-  let mean = 0, count = 0;
+  let mean = 0, c = 0, count = 0;
   for (let i = w.lo; i < w.hi; i++) {
     const x = w.v[i]!;
     count++;
@@ -137,21 +156,40 @@ function avgOverTime(w: Window): number {
       if ((x === Infinity || x === -Infinity) && (mean > 0) === (x > 0)) continue;
       if (Number.isFinite(x)) continue;
     }
-    mean += x / count - mean / count;
+    const inc = x / count - mean / count;
+    const t = mean + inc;
+    if (Math.abs(mean) >= Math.abs(inc)) c += (mean - t) + inc;
+    else c += (inc - t) + mean;
+    mean = t;
   }
-  return mean;
+  return mean === Infinity || mean === -Infinity ? mean : mean + c;
+}
+
+/** Compensated sum (Prometheus 2.42's sum_over_time). */
+function sumOverTime(w: Window): number {
+  let sum = 0, c = 0;
+  for (let i = w.lo; i < w.hi; i++) {
+    const x = w.v[i]!;
+    const t = sum + x;
+    if (Math.abs(sum) >= Math.abs(x)) c += (sum - t) + x;
+    else c += (x - t) + sum;
+    sum = t;
+  }
+  return sum === Infinity || sum === -Infinity ? sum : sum + c;
 }
 
 function varianceOverTime(w: Window): number {
-  let count = 0, mean = 0, cMean = 0, aux = 0, cAux = 0;
+  // Welford's method with compensated sums for the mean (slot 0) and the squared deviations (slot 1).
+  kahan.reset();
+  let count = 0;
   for (let i = w.lo; i < w.hi; i++) {
     const x = w.v[i]!;
     count++;
-    const delta = x - (mean + cMean);
-    [mean, cMean] = kahanInc(delta / count, mean, cMean);
-    [aux, cAux] = kahanInc(delta * (x - (mean + cMean)), aux, cAux);
+    const delta = x - kahan.total(0);
+    kahan.add(0, delta / count);
+    kahan.add(1, delta * (x - kahan.total(0)));
   }
-  return (aux + cAux) / count;
+  return kahan.total(1) / count;
 }
 
 function holtWinters(w: Window, ctx: RangeCallContext): number | null {
@@ -186,11 +224,7 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, RangeFunction> = new Map<strin
   ['idelta', (w) => instantValue(w, false)],
   ['avg_over_time', avgOverTime],
   ['count_over_time', (w) => w.hi - w.lo],
-  ['sum_over_time', (w) => {
-    let s = 0;
-    for (let i = w.lo; i < w.hi; i++) s += w.v[i]!;
-    return s;
-  }],
+  ['sum_over_time', sumOverTime],
   ['min_over_time', (w) => {
     let m = w.v[w.lo]!;
     for (let i = w.lo + 1; i < w.hi; i++) { const x = w.v[i]!; if (x < m || Number.isNaN(m)) m = x; }

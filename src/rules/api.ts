@@ -39,6 +39,11 @@ function activeAlerts(r: AlertingRule): Alert[] {
   return [...r.active.values()].filter((a) => a.state !== 'inactive');
 }
 
+/** Groups ordered by file, then name, as Prometheus lists them. */
+function sortGroups(groups: readonly RuleGroup[]): RuleGroup[] {
+  return [...groups].sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 export interface RulesQuery {
   /** `alert` or `record` (Prometheus's `type` parameter). */
   type?: string;
@@ -74,7 +79,7 @@ function ruleJSON(r: Rule, excludeAlerts: boolean): Record<string, unknown> {
 export function rulesResponse(groups: readonly RuleGroup[], q: RulesQuery = {}): { status: 'success'; data: { groups: unknown[] } } {
   const want = q.type === 'alert' ? 'alerting' : q.type === 'record' ? 'recording' : null;
   const out: unknown[] = [];
-  for (const g of groups) {
+  for (const g of sortGroups(groups)) {
     if (q.ruleGroup?.length && !q.ruleGroup.includes(g.name)) continue;
     if (q.file?.length && !q.file.includes(g.file)) continue;
     const rules = g.rules
@@ -92,6 +97,6 @@ export function rulesResponse(groups: readonly RuleGroup[], q: RulesQuery = {}):
 /** `{"status":"success","data":{"alerts":[...]}}` for `/api/v1/alerts` (pending and firing alerts). */
 export function alertsResponse(groups: readonly RuleGroup[]): { status: 'success'; data: { alerts: ApiAlert[] } } {
   const alerts: ApiAlert[] = [];
-  for (const g of groups) for (const r of g.rules) if (r instanceof AlertingRule) alerts.push(...activeAlerts(r).map(apiAlert));
+  for (const g of sortGroups(groups)) for (const r of g.rules) if (r instanceof AlertingRule) alerts.push(...activeAlerts(r).map(apiAlert));
   return { status: 'success', data: { alerts } };
 }

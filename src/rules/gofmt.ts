@@ -22,10 +22,10 @@ export function formatFloatG(v: number, prec: number): string {
   if (v === -Infinity) return '-Inf';
   const p = prec === 0 ? 1 : prec;
   if (v === 0) return '0';
-  const [mant, expStr] = v.toExponential(p - 1).split('e') as [string, string];
+  const [mant, expStr] = toExponentialGo(v, p - 1).split('e') as [string, string];
   const exp = Number(expStr);
   if (exp < -4 || exp >= p) return trimFixed(mant) + 'e' + expSign(exp);
-  return trimFixed(v.toFixed(Math.max(0, p - 1 - exp)));
+  return trimFixed(toFixedGo(v, Math.max(0, p - 1 - exp)));
 }
 
 function expSign(exp: number): string {
@@ -40,7 +40,7 @@ function trimFixed(s: string): string {
 /** Go's `%e` with a precision (default 6): `1.234560e+03`. */
 export function formatFloatE(v: number, prec: number): string {
   if (!Number.isFinite(v)) return formatFloatV(v);
-  const [mant, expStr] = v.toExponential(prec).split('e') as [string, string];
+  const [mant, expStr] = toExponentialGo(v, prec).split('e') as [string, string];
   return mant + 'e' + expSign(Number(expStr));
 }
 
@@ -131,7 +131,7 @@ function formatVerb(verb: string, arg: unknown, prec: number | undefined, flags:
     case 'f':
     case 'F':
       if (!Number.isFinite(arg)) return signed(arg, formatFloatV(arg));
-      return signed(arg, arg.toFixed(prec ?? 6));
+      return signed(arg, toFixedGo(arg, prec ?? 6));
     case 'e':
     case 'E': {
       const s = signed(arg, formatFloatE(arg, prec ?? 6));
@@ -144,6 +144,43 @@ function formatVerb(verb: string, arg: unknown, prec: number | undefined, flags:
     }
   }
   return `%!${verb}(${goType(arg)}=${formatValue(arg)})`;
+}
+
+/** True if `rest` (the digits after the last kept one) is exactly one half: `5` then only zeros. */
+function isHalf(rest: string): boolean {
+  return /^50*$/.test(rest);
+}
+
+/**
+ * `v.toFixed(prec)` with Go's rounding: exact halves go to the even digit (JavaScript rounds them up), and no switch
+ * to exponent form at 1e21 (numbers that large are integers in float64, so BigInt renders them exactly).
+ */
+export function toFixedGo(v: number, prec: number): string {
+  if (Math.abs(v) >= 1e21) return BigInt(v).toString() + (prec > 0 ? '.' + '0'.repeat(prec) : '');
+  const js = v.toFixed(prec);
+  if (prec > 60) return js;
+  // 100 digits show the exact binary value far enough to recognise a tie.
+  const long = Math.abs(v).toFixed(Math.min(100, prec + 40));
+  const dot = long.indexOf('.');
+  const rest = long.slice(dot + 1 + prec);
+  if (!isHalf(rest)) return js;
+  const kept = prec > 0 ? long.slice(0, dot + 1 + prec) : long.slice(0, dot);
+  const lastDigit = Number(kept[kept.length - 1]);
+  if (lastDigit % 2 === 1) return js; // odd: rounding up reaches the even digit, as JavaScript did
+  return (v < 0 && /[1-9]/.test(kept) ? '-' : v < 0 ? '-' : '') + kept;
+}
+
+/** `v.toExponential(fd)` with Go's ties-to-even rounding. */
+export function toExponentialGo(v: number, fd: number): string {
+  const js = v.toExponential(fd);
+  if (fd > 60 || v === 0) return js;
+  const long = Math.abs(v).toExponential(Math.min(100, fd + 40));
+  const [mant, exp] = long.split('e') as [string, string];
+  const digits = mant.replace('.', '');
+  if (!isHalf(digits.slice(fd + 1))) return js;
+  if (Number(digits[fd]) % 2 === 1) return js;
+  const kept = digits.slice(0, fd + 1);
+  return (v < 0 ? '-' : '') + kept[0] + (fd > 0 ? '.' + kept.slice(1) : '') + 'e' + exp;
 }
 
 function cut(s: string, prec: number | undefined): string {

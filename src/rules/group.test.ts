@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import client from 'prom-client';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,11 +53,11 @@ const RULES = `groups:
           summary: 'Queue {{ $labels.queue }} has {{ $value }} messages'
 `;
 
-function setup(opts: { store?: AlertStateStore; src?: string } = {}) {
+function setup(opts: { store?: AlertStateStore; src?: string; now?: number } = {}) {
   const table = new Map<string, Array<[Record<string, string>, number]>>();
   const rec = new BatchRecorder();
   const sent: OutgoingAlert[][] = [];
-  const clock = new ManualClock(1_700_000_000_000);
+  const clock = new ManualClock(opts.now ?? 1_700_000_000_000);
   const { groups, errors } = parseRuleFile('rules.yml', opts.src ?? RULES);
   expect(errors).toEqual([]);
   const deps = {
@@ -86,11 +87,17 @@ describe('recording rules', () => {
   });
 
   it('record a failing query as rule health err while other rules still run', async () => {
+    const metric = async (name: string) => (await client.register.getSingleMetric(name)?.get())?.values.find((v) => v.labels['rule_group'] === 'rules.yml;app')?.value ?? 0;
+    const failures0 = await metric('vigil_rule_evaluation_failures_total');
+    const evals0 = await metric('vigil_rule_evaluations_total');
     const { group, deps } = setup();
     deps.query = async (expr: string) => { if (expr.startsWith('sum')) throw new Error('boom'); return []; };
     await group.evaluate(5_000);
     expect(group.rules[0]!.health).toMatchObject({ health: 'err', lastError: 'boom', lastEvaluation: 5_000 });
     expect(group.rules[1]!.health).toMatchObject({ health: 'ok', lastError: '' });
+    expect(await metric('vigil_rule_evaluation_failures_total') - failures0).toBe(1);
+    expect(await metric('vigil_rule_evaluations_total') - evals0).toBe(2);
+    expect(await metric('vigil_rule_group_last_evaluation_timestamp_seconds')).toBe(5);
   });
 });
 
@@ -200,6 +207,25 @@ describe('alert state persistence', () => {
   });
 });
 
+describe('alert state after a long outage', () => {
+  it('restores firing alerts but restarts `for` for pending ones saved more than an hour ago', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'vigil-rules-')), 'rules.db');
+    let store = new AlertStateStore(path);
+    let s = setup({ store });
+    s.table.set('app_queue_messages > 100', [[{ queue: 'a' }, 500]]);
+    await s.group.evaluate(0);
+    await s.group.evaluate(30_000);
+    s.table.set('app_queue_messages > 100', [[{ queue: 'a' }, 500], [{ queue: 'b' }, 700]]);
+    await s.group.evaluate(40_000);
+    store.close();
+    store = new AlertStateStore(path);
+    s = setup({ store, now: 1_700_000_000_000 + 2 * 3600_000 });
+    const rule = s.group.rules[1] as AlertingRule;
+    expect([...rule.active.values()].map((a) => [a.labels['queue'], a.state])).toEqual([['a', 'firing']]);
+    store.close();
+  });
+});
+
 describe('scheduling', () => {
   it('evaluates on a stable, hash-offset slot every interval', async () => {
     const { group, clock, rec } = setup();
@@ -208,10 +234,8 @@ describe('scheduling', () => {
     expect((slot - (group.hash % 10_000)) % 10_000).toBe(0);
     group.start();
     await clock.advance(35_000);
-    const times = rec.batches.map((b) => b[0]?.t ?? -1);
     expect(rec.batches).toHaveLength(Math.floor((clock.now() - slot) / 10_000));
     expect(group.health.lastEvaluation).toBe(slot + rec.batches.length * 10_000);
-    void times;
     await group.stop();
     const n = rec.batches.length;
     await clock.advance(60_000);
@@ -255,6 +279,10 @@ describe('API bodies', () => {
     });
     expect(rulesResponse([group], { type: 'record' }).data.groups[0]).toMatchObject({ rules: [{ type: 'recording' }] });
     expect(alertsResponse([group]).data.alerts).toHaveLength(1);
+    const other = setup({ src: 'groups:\n  - name: zzz\n    rules: []\n  - name: aaa\n    rules: []\n' });
+    const g2 = parseRuleFile('a.yml', 'groups:\n  - name: zzz\n    rules: []\n  - name: aaa\n    rules: []\n').groups.map((s) => new RuleGroup({ ...s, intervalMs: 60_000 }, other.deps));
+    expect(rulesResponse([group, ...g2]).data.groups.map((x) => `${(x as { file: string }).file}/${(x as { name: string }).name}`))
+      .toEqual(['a.yml/aaa', 'a.yml/zzz', 'rules.yml/app']);
     expect(formatValueE(0.95)).toBe('9.5e-01');
     expect(formatValueE(1234)).toBe('1.234e+03');
     expect(rfc3339(0)).toBe('0001-01-01T00:00:00Z');

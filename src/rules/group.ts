@@ -13,6 +13,9 @@ import { nopLogger } from '../log/index.js';
 import { AlertingRule, RecordingRule, type OutgoingAlert, type Rule, type RuleEnv } from './alert.js';
 import type { RuleGroupSpec } from './rulefile.js';
 import type { AlertStateStore } from './state-store.js';
+import { ruleMetrics } from './metrics.js';
+
+const metrics = ruleMetrics();
 
 export interface RuleGroupDeps extends RuleEnv {
   appender: () => Appender;
@@ -22,6 +25,8 @@ export interface RuleGroupDeps extends RuleEnv {
   store?: AlertStateStore;
   /** Default 1 m (Prometheus's --rules.alert.resend-delay). */
   resendDelayMs?: number;
+  /** Pending alerts saved longer ago than this are not restored at start. Default 1 h (--rules.alert.for-outage-tolerance). */
+  outageToleranceMs?: number;
   logger?: Logger;
 }
 
@@ -53,7 +58,10 @@ export class RuleGroup {
   constructor(readonly spec: RuleGroupSpec & { intervalMs: number }, private readonly deps: RuleGroupDeps) {
     this.hash = hashLabels(labelsFromObject({ name: spec.name, file: spec.file }));
     this.rules = spec.rules.map((r) => (r.kind === 'recording' ? new RecordingRule(r) : new AlertingRule(r)));
-    if (deps.store) for (const r of this.rules) if (r instanceof AlertingRule) r.active = deps.store.load(this.ruleKey(r));
+    if (deps.store) {
+      const since = deps.clock.now() - (deps.outageToleranceMs ?? 3600_000);
+      for (const r of this.rules) if (r instanceof AlertingRule) r.active = deps.store.load(this.ruleKey(r), since);
+    }
   }
 
   get name(): string {
@@ -66,9 +74,21 @@ export class RuleGroup {
     return this.spec.intervalMs;
   }
 
-  /** Identity of a rule's persisted state: file, group, position and name (survives restarts and unchanged reloads). */
+  private get metricLabel(): string {
+    return `${this.spec.file};${this.spec.name}`;
+  }
+
+  /**
+   * Identity of a rule's persisted state: file, group, kind, name, and which of the same-named rules it is, so
+   * adding or moving other rules does not orphan it.
+   */
   ruleKey(r: Rule): string {
-    return `${this.spec.file}\x00${this.spec.name}\x00${this.rules.indexOf(r)}\x00${r.kind}\x00${r.name}`;
+    let nth = 0;
+    for (const o of this.rules) {
+      if (o === r) break;
+      if (o.kind === r.kind && o.name === r.name) nth++;
+    }
+    return `${this.spec.file}\x00${this.spec.name}\x00${r.kind}\x00${r.name}\x00${nth}`;
   }
 
   /** Takes over alert state and stale-marker bookkeeping from the same-named rules of `old` (reload). */
@@ -101,13 +121,18 @@ export class RuleGroup {
 
   private async tick(slot: number): Promise<void> {
     if (this.stopped) return;
-    this.running = this.evaluate(slot);
+    this.running = this.evaluate(slot).catch((e: unknown) => {
+      (this.deps.logger ?? nopLogger).error('rule group evaluation failed', { group: this.name, err: e instanceof Error ? e.message : String(e) });
+    });
     await this.running;
     let next = slot + this.intervalMs;
     const now = this.deps.clock.now();
     if (now >= next) {
       const missed = Math.floor((now - slot) / this.intervalMs) - 1;
-      if (missed > 0) this.health.missedIterations += missed;
+      if (missed > 0) {
+        this.health.missedIterations += missed;
+        metrics.missed.inc({ rule_group: this.metricLabel }, missed);
+      }
       next = slot + (missed + 1) * this.intervalMs;
       if (next <= now) next += this.intervalMs;
     }
@@ -136,6 +161,7 @@ export class RuleGroup {
     for (const rule of this.rules) {
       const t0 = performance.now();
       let samples;
+      metrics.evaluations.inc({ rule_group: this.metricLabel });
       try {
         samples = await rule.eval(this.deps, ts, queryTs, this.spec.limit);
         rule.health.health = 'ok';
@@ -143,6 +169,7 @@ export class RuleGroup {
       } catch (e) {
         rule.health.health = 'err';
         rule.health.lastError = (e as Error).message;
+        metrics.failures.inc({ rule_group: this.metricLabel });
         log.warn('rule evaluation failed', { group: this.name, rule: rule.name, err: (e as Error).message });
         samples = null;
       }
@@ -168,9 +195,11 @@ export class RuleGroup {
       app.rollback();
     }
     if (toSend.length) this.deps.sendAlerts(toSend);
-    this.deps.store?.save(this.rules.filter((r): r is AlertingRule => r instanceof AlertingRule).map((r) => [this.ruleKey(r), r.active]));
+    this.deps.store?.save(this.rules.filter((r): r is AlertingRule => r instanceof AlertingRule).map((r) => [this.ruleKey(r), r.active]), this.deps.clock.now());
     this.health.lastEvaluation = ts;
     this.health.evaluationTime = (performance.now() - started) / 1000;
+    metrics.lastDuration.set({ rule_group: this.metricLabel }, this.health.evaluationTime);
+    metrics.lastEvaluation.set({ rule_group: this.metricLabel }, ts / 1000);
   }
 
   private generatorURL(rule: Rule): string {

@@ -19,6 +19,7 @@ interface Row {
   resolved_at: number;
   last_sent_at: number;
   valid_until: number;
+  saved_at: number;
 }
 
 export class AlertStateStore {
@@ -36,16 +37,21 @@ export class AlertStateStore {
       rule_key TEXT NOT NULL, alert_key TEXT NOT NULL, labels TEXT NOT NULL, annotations TEXT NOT NULL,
       state TEXT NOT NULL, value REAL, active_at INTEGER NOT NULL, fired_at INTEGER NOT NULL,
       keep_firing_since INTEGER NOT NULL, resolved_at INTEGER NOT NULL, last_sent_at INTEGER NOT NULL,
-      valid_until INTEGER NOT NULL, PRIMARY KEY (rule_key, alert_key))`);
+      valid_until INTEGER NOT NULL, saved_at INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (rule_key, alert_key))`);
     this.selectRule = this.db.prepare('SELECT * FROM alert_state WHERE rule_key = ?');
     this.deleteRule = this.db.prepare('DELETE FROM alert_state WHERE rule_key = ?');
-    this.insert = this.db.prepare(`INSERT INTO alert_state VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`);
+    this.insert = this.db.prepare(`INSERT INTO alert_state VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`);
   }
 
-  /** The saved alerts of one rule (empty if none). */
-  load(ruleKey: string): Map<string, Alert> {
+  /**
+   * The saved alerts of one rule (empty if none). Pending alerts saved before `pendingSince` are left out: after an
+   * outage that long, the condition was not observed throughout, so `for` must start again (Prometheus's
+   * outage tolerance). Firing alerts are always restored, so their resolution is still sent.
+   */
+  load(ruleKey: string, pendingSince = -Infinity): Map<string, Alert> {
     const out = new Map<string, Alert>();
     for (const r of this.selectRule.all(ruleKey)) {
+      if (r.state === 'pending' && r.saved_at < pendingSince) continue;
       out.set(r.alert_key, {
         labels: JSON.parse(r.labels) as Record<string, string>,
         annotations: JSON.parse(r.annotations) as Record<string, string>,
@@ -56,14 +62,14 @@ export class AlertStateStore {
     return out;
   }
 
-  /** Replaces the saved alerts of several rules in one transaction. */
-  save(rules: Iterable<[string, ReadonlyMap<string, Alert>]>): void {
+  /** Replaces the saved alerts of several rules in one transaction; `now` (ms) stamps them. */
+  save(rules: Iterable<[string, ReadonlyMap<string, Alert>]>, now: number): void {
     this.db.transaction(() => {
       for (const [ruleKey, alerts] of rules) {
         this.deleteRule.run(ruleKey);
         for (const [k, a] of alerts) {
           this.insert.run(ruleKey, k, JSON.stringify(a.labels), JSON.stringify(a.annotations), a.state,
-            Number.isNaN(a.value) ? null : a.value, a.activeAt, a.firedAt, a.keepFiringSince, a.resolvedAt, a.lastSentAt, a.validUntil);
+            Number.isNaN(a.value) ? null : a.value, a.activeAt, a.firedAt, a.keepFiringSince, a.resolvedAt, a.lastSentAt, a.validUntil, now);
         }
       }
     })();

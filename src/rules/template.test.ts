@@ -101,3 +101,26 @@ describe('alert templates (Prometheus data and variables)', () => {
     await expect(executeTemplate(compileTemplate('{{ humanize "abc" }}'), {}, {})).rejects.toThrow(/can't convert abc to float/);
   });
 });
+
+describe("Go's rounding of exact halves (to even; JavaScript rounds them up)", () => {
+  it('applies to %f, %e and %g', () => {
+    expect(sprintf('%.1f %.1f %.0f %.0f %.0f %.1f %.2f', [0.25, 0.35, 0.5, 2.5, 3.5, -0.25, 0.125])).toBe('0.2 0.3 0 2 4 -0.2 0.12');
+    expect(sprintf('%.3e %.3e %.4g %.4g', [1.0625, 12355, 1.0625, 1234.5])).toBe('1.062e+00 1.236e+04 1.062 1234');
+    expect(humanize(1062.5)).toBe('1.062k');
+    expect(sprintf('%.2f', [1e21])).toBe('1000000000000000000000.00');
+  });
+});
+
+describe('Go number formatting properties', () => {
+  it('%v is the shortest round-tripping representation', async () => {
+    const fc = await import('fast-check');
+    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
+      const s = formatFloatV(x);
+      expect(Number(s)).toBe(x === 0 ? 0 : x);
+      // Exponent form exactly when Go's %v uses it: decimal exponent < -4 or >= 6 (strconv 'g', shortest).
+      const exp = Number(x.toExponential().split('e')[1]);
+      if (x !== 0 && (exp < -4 || exp >= 6)) expect(s).toMatch(/e[+-]\d\d+$/);
+      else expect(s).not.toMatch(/e/);
+    }));
+  });
+});

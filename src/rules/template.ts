@@ -5,7 +5,7 @@
  */
 import type { InstantSample } from '../model/sample.js';
 import { labelsToObject } from '../model/labels.js';
-import { formatFloatG, formatValue, sprintf } from './gofmt.js';
+import { formatFloatG, formatFloatV, formatValue, sprintf } from './gofmt.js';
 import { parseTemplate, positionOf, TemplateError, type Cmd, type Operand, type ParsedTemplate, type Pipe, type TNode } from './template-parse.js';
 
 export { TemplateError } from './template-parse.js';
@@ -79,6 +79,11 @@ export function humanizeDuration(v: number): string {
   if (Math.abs(v) >= 1) {
     const sign = v < 0 ? '-' : '';
     const a = Math.abs(v);
+    if (a >= 2 ** 63) {
+      // Go converts with int64(v), which yields MinInt64 for values beyond its range; mirror the resulting text.
+      const d = -(2n ** 63n);
+      return `${sign}${d / 86400n}d ${(d / 3600n) % 24n}h ${(d / 60n) % 60n}m ${d % 60n}s`;
+    }
     const d = Math.trunc(a);
     const s = d % 60, m = Math.trunc(d / 60) % 60, h = Math.trunc(d / 3600) % 24, days = Math.trunc(d / 86400);
     if (days) return `${sign}${days}d ${h}h ${m}m ${s}s`;
@@ -94,10 +99,38 @@ export function humanizeDuration(v: number): string {
 /** Go's `time.Time.String()` in UTC for a unix time in seconds: `2024-01-02 03:04:05.5 +0000 UTC`. */
 export function humanizeTimestamp(v: number): string {
   if (!Number.isFinite(v)) return formatFloatG(v, 4);
+  // Go's time.Time holds int64 nanoseconds; JavaScript's Date covers ±8.64e15 ms. Beyond either, Prometheus errors.
+  if (Math.abs(v) * 1e9 > 9.223372036854775e18 || Math.abs(v) * 1000 > 8.64e15) {
+    throw new RangeError(`${formatFloatV(v)} cannot be represented as a nanoseconds timestamp since it overflows int64`);
+  }
   const ms = Math.round(v * 1000);
   const iso = new Date(ms).toISOString(); // yyyy-mm-ddThh:mm:ss.sssZ
   const frac = iso.slice(20, 23).replace(/0+$/, '');
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac ? '.' + frac : ''} +0000 UTC`;
+}
+
+function timestampOrFail(src: string, pos: number, v: number): string {
+  try {
+    return humanizeTimestamp(v);
+  } catch (e) {
+    fail(src, pos, `error calling humanizeTimestamp: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Go's Regexp.Expand: `$1`, `${1}`, `$name`, `${name}`, `$$`. A bare `$name` takes the longest run of letters,
+ * digits and `_` (so `$1_x` names group "1_x", which is empty), unlike JavaScript's `$1`.
+ */
+function expandGoReplacement(tpl: string, match: unknown[]): string {
+  const last = match[match.length - 1];
+  const named = typeof last === 'object' && last !== null ? (last as Record<string, string | undefined>) : {};
+  const groups = match.slice(0, typeof last === 'object' && last !== null ? -3 : -2) as Array<string | undefined>;
+  return tpl.replace(/\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g, (whole, _x: string, braced?: string, bare?: string) => {
+    if (whole === '$$') return '$';
+    const name = braced ?? bare ?? '';
+    if (/^\d+$/.test(name)) return groups[Number(name)] ?? '';
+    return named[name] ?? '';
+  });
 }
 
 function goRegexp(src: string, pos: number, pattern: string, flags = ''): RegExp {
@@ -105,6 +138,7 @@ function goRegexp(src: string, pos: number, pattern: string, flags = ''): RegExp
     let f = flags;
     let p = pattern;
     if (p.startsWith('(?i)')) { p = p.slice(4); f += 'i'; }
+    p = p.replace(/\(\?P</g, '(?<'); // RE2's named groups
     return new RegExp(p, f + 's');
   } catch (e) {
     fail(src, pos, `error parsing regexp: ${(e as Error).message}`);
@@ -114,7 +148,6 @@ function goRegexp(src: string, pos: number, pattern: string, flags = ''): RegExp
 function truth(v: unknown): boolean {
   if (v === undefined || v === null || v === false || v === 0 || v === '') return false;
   if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === 'number') return !Number.isNaN(v) || true;
   if (typeof v === 'object') return Object.keys(v as object).length > 0;
   return true;
 }
@@ -200,9 +233,8 @@ const FUNCS: Record<string, Fn> = {
   reReplaceAll: (_c, a, p, s) => {
     argc(s, p, 'reReplaceAll', a, 3);
     const re = goRegexp(s, p, toStr(a[0]), 'g');
-    // Go expands `${1}`/`${name}`; JavaScript spells those `$1`/`$<name>`.
-    const repl = toStr(a[1]).replace(/\$\{(\d+)\}/g, '$$$1').replace(/\$\{([A-Za-z_]\w*)\}/g, '$$<$1>');
-    return toStr(a[2]).replace(re, repl);
+    const tpl = toStr(a[1]);
+    return toStr(a[2]).replace(re, (...m: unknown[]) => expandGoReplacement(tpl, m));
   },
   match: (_c, a, p, s) => { argc(s, p, 'match', a, 2); return goRegexp(s, p, toStr(a[0])).test(toStr(a[1])); },
   title: (_c, a, p, s) => { argc(s, p, 'title', a, 1); return toStr(a[0]).replace(/(^|[^\p{L}\p{N}_'])(\p{L})/gu, (_m, b: string, l: string) => b + l.toUpperCase()); },
@@ -217,9 +249,9 @@ const FUNCS: Record<string, Fn> = {
   humanize1024: (_c, a, p, s) => { argc(s, p, 'humanize1024', a, 1); return humanize1024(toFloat(s, p, a[0])); },
   humanizeDuration: (_c, a, p, s) => { argc(s, p, 'humanizeDuration', a, 1); return humanizeDuration(toFloat(s, p, a[0])); },
   humanizePercentage: (_c, a, p, s) => { argc(s, p, 'humanizePercentage', a, 1); return formatFloatG(toFloat(s, p, a[0]) * 100, 4) + '%'; },
-  humanizeTimestamp: (_c, a, p, s) => { argc(s, p, 'humanizeTimestamp', a, 1); return humanizeTimestamp(toFloat(s, p, a[0])); },
+  humanizeTimestamp: (_c, a, p, s) => { argc(s, p, 'humanizeTimestamp', a, 1); return timestampOrFail(s, p, toFloat(s, p, a[0])); },
   join: (_c, a, p, s) => { argc(s, p, 'join', a, 2); if (!Array.isArray(a[1])) fail(s, p, 'join needs a list'); return (a[1] as unknown[]).map(toStr).join(toStr(a[0])); },
-  toTime: (_c, a, p, s) => { argc(s, p, 'toTime', a, 1); return humanizeTimestamp(toFloat(s, p, a[0])); },
+  toTime: (_c, a, p, s) => { argc(s, p, 'toTime', a, 1); return timestampOrFail(s, p, toFloat(s, p, a[0])); },
 };
 
 /** Names of every function templates may call. */

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import client from 'prom-client';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,12 @@ function expected(parts: { sets: Labels[]; from: number; to: number; value: (i: 
   return out;
 }
 
+async function metricValue(name: string): Promise<number> {
+  const m = client.register.getSingleMetric(name);
+  if (!m) throw new Error(`metric ${name} not registered`);
+  return (await m.get()).values.reduce((a, x) => a + x.value, 0);
+}
+
 const series = (name: string, n: number): Labels[] =>
   Array.from({ length: n }, (_, i) => labelsFromObject({ __name__: name, instance: `host-${i}`, job: 'node' }));
 
@@ -70,7 +77,11 @@ describe('Db', () => {
     const sets = series('cpu', 20);
     const value = (i: number, t: number) => i * 1000 + t / STEP;
     let db = await Db.open(dir);
+    const appended0 = await metricValue('vigil_tsdb_head_samples_appended_total');
     fill(db, sets, 0, 30 * STEP, value);
+    expect(await metricValue('vigil_tsdb_head_samples_appended_total')).toBe(appended0 + 20 * 30);
+    expect(await metricValue('vigil_tsdb_head_series')).toBe(20);
+    expect(await metricValue('vigil_tsdb_head_chunks')).toBe(20);
     const before = dumpDb(db, 0, H);
     expect(before).toEqual(expected([{ sets, from: 0, to: 30 * STEP, value }], 0, H));
     await db.close();
@@ -94,6 +105,10 @@ describe('Db', () => {
       ),
     );
     expect(db.stats().head.numSeries).toBe(25);
+    expect(db.stats().cardinality.seriesCountByMetricName).toEqual([
+      { name: 'cpu', value: 20 },
+      { name: 'mem', value: 5 },
+    ]);
     await db.close();
   });
 
@@ -175,6 +190,12 @@ describe('Db', () => {
     const db2 = await Db.open(dir);
     expect(fs.readFileSync(join(dir, 'lock'), 'utf8').trim()).toBe(String(process.pid));
     await db2.close();
+
+    // A lock naming our own pid that no Db here holds: left by an earlier run that had the same pid.
+    fs.writeFileSync(join(dir, 'lock'), `${process.pid}\n`);
+    const db3 = await Db.open(dir);
+    await expect(Db.open(dir)).rejects.toBeInstanceOf(DbLockedError);
+    await db3.close();
   });
 
   it('picks up blocks written by others on reloadBlocks and drops deleted ones', async () => {

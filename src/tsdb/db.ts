@@ -8,10 +8,12 @@ import { join, resolve } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { nopLogger, type Logger } from '../log/index.js';
 import { newSampleBuffer } from './chunkenc/samples.js';
-import { Block, listBlocks, writeBlock, type BlockMeta, type SeriesInput } from './block/index.js';
+import { Block, listBlocks, removeBlockLeftovers, writeBlock, type BlockMeta, type SeriesInput } from './block/index.js';
 import { Head, type HeadCardinality, type HeadStats } from './head/head.js';
 import { setBlocksLoaded, registerHeadGauges, tsdbMetrics, unregisterHeadGauges } from './metrics.js';
 import { MergeQuerier, type QuerySource } from './querier.js';
+import { compactDir, removeObsoleteBlocks, type CompactorOptions, type StepReport } from './compact/run.js';
+import { TieredQuerier, type Interval } from './downsample/tiered-querier.js';
 import {
   decodeSamplesRecord,
   decodeSeriesRecord,
@@ -59,6 +61,15 @@ export interface DbStats {
   blocks: BlockMeta[];
 }
 
+/** See Db.readView. */
+export interface DbReadView {
+  /** Raw blocks, oldest first. */
+  readonly blocks: readonly BlockMeta[];
+  readonly head: Head;
+  /** Ends the view; idempotent. */
+  release(): void;
+}
+
 /** What one head compaction did. */
 export interface CompactionResult {
   minTime: number;
@@ -83,14 +94,21 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** Creates `dir/lock` holding our pid; takes over a lock whose pid is dead. */
+/** Lock files held by Dbs of this process (a lock naming our own pid but not in here is a previous run's). */
+const heldLocks = new Set<string>();
+
+/**
+ * Creates `dir/lock` holding our pid; takes over a lock whose pid is dead, or whose pid is ours while no Db of this
+ * process holds it (a restarted container often runs as the same pid).
+ */
 function acquireLock(dir: string, logger: Logger): string {
-  const file = join(dir, 'lock');
+  const file = resolve(dir, 'lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = fs.openSync(file, 'wx');
       fs.writeSync(fd, `${process.pid}\n`);
       fs.closeSync(fd);
+      heldLocks.add(file);
       return file;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -101,7 +119,8 @@ function acquireLock(dir: string, logger: Logger): string {
     } catch {
       // Vanished or unreadable: treat as stale.
     }
-    if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) throw new DbLockedError(dir, pid);
+    const ours = pid === process.pid && !heldLocks.has(file);
+    if (Number.isInteger(pid) && pid > 0 && !ours && pidAlive(pid)) throw new DbLockedError(dir, pid);
     logger.warn('taking over stale lock file', { file, pid: Number.isNaN(pid) ? null : pid });
     fs.rmSync(file, { force: true });
   }
@@ -128,6 +147,7 @@ export class Db implements Storage {
   /** Newest sample time logged to each WAL segment (to know which segments a checkpoint may replace). */
   private readonly segmentMaxT = new Map<number, number>();
   private compacting: Promise<CompactionResult[]> | null = null;
+  private blockWork: Promise<StepReport[]> | null = null;
   private closed = false;
 
   private constructor(
@@ -153,6 +173,8 @@ export class Db implements Storage {
     const blocks: Block[] = [];
     let wal: Wal | undefined;
     try {
+      // Under the lock: what a crash left half-written or half-deleted goes before anything is read.
+      removeBlockLeftovers(dir);
       for (const bdir of listBlocks(dir)) blocks.push(Block.open(bdir));
       wal = Wal.open(join(dir, 'wal'), { syncIntervalMs: opts.walSyncIntervalMs, logger });
       const head = new Head({ chunkRangeMs: blockRange });
@@ -175,6 +197,7 @@ export class Db implements Storage {
       wal?.close();
       for (const b of blocks) b.close();
       fs.rmSync(lockFile, { force: true });
+      heldLocks.delete(lockFile);
       throw e;
     }
   }
@@ -218,8 +241,72 @@ export class Db implements Storage {
     this.checkOpen();
     const id = this.nextReaderId++;
     this.readers.set(id, this.epoch);
-    const sources: QuerySource[] = [...this.blockList.filter((b) => b.meta.resolution === 0), this.head];
-    return new MergeQuerier(sources, () => this.readers.delete(id));
+    const raw = this.blockList.filter((b) => b.meta.resolution === 0);
+    const rawSource = new MergeQuerier([...raw, this.head]);
+    const downsampled = new Map<number, Block[]>();
+    for (const b of this.blockList) {
+      if (b.meta.resolution === 0) continue;
+      let l = downsampled.get(b.meta.resolution);
+      if (!l) downsampled.set(b.meta.resolution, (l = []));
+      l.push(b);
+    }
+    // Raw data covers its blocks and everything from the head's start (or the newest raw block's end) on.
+    const rawCoverage: Interval[] = raw.map((b) => [b.meta.minTime, b.meta.maxTime] as const);
+    const newestRawEnd = raw.length > 0 ? Math.max(...raw.map((b) => b.meta.maxTime)) : Infinity;
+    rawCoverage.push([Math.min(this.head.minTime(), newestRawEnd), Infinity]);
+    return new TieredQuerier({ raw: rawSource, rawCoverage, downsampled }, () => this.readers.delete(id));
+  }
+
+  /**
+   * Runs block compaction, downsampling and retention (compact/plan.ts) on this data directory until nothing is left
+   * to do, after any running head compaction; blocks are reloaded after each step. Concurrent calls share one run.
+   * Retention per resolution defaults to this Db's `retentionMs` for every resolution.
+   */
+  compactBlocks(opts: CompactorOptions = {}): Promise<StepReport[]> {
+    this.checkOpen();
+    if (this.blockWork === null) {
+      const retention = opts.retentionMs ?? (this.retentionMs === undefined ? undefined
+        : new Map([0, 300_000, 3_600_000].map((r) => [r, this.retentionMs!] as const)));
+      this.blockWork = (async () => {
+        await this.compacting?.catch(() => undefined);
+        return compactDir(this.dir, {
+          ...opts,
+          retentionMs: retention,
+          now: opts.now ?? this.now,
+          logger: opts.logger ?? this.logger,
+          afterStep: async (r) => {
+            if (!this.closed) await this.reloadBlocks();
+            await opts.afterStep?.(r);
+          },
+        });
+      })().finally(() => {
+        this.blockWork = null;
+      });
+    }
+    return this.blockWork;
+  }
+
+  /**
+   * A read view for a query evaluated outside this Db (in a worker thread): the metas of the raw blocks open now
+   * and the head. Registered like a querier: until `release()` runs, those blocks are neither closed nor deleted
+   * and the head is not truncated past data that only a newer block holds, so the blocks plus the head stay a
+   * complete view even if a compaction runs meanwhile.
+   */
+  readView(): DbReadView {
+    this.checkOpen();
+    const id = this.nextReaderId++;
+    this.readers.set(id, this.epoch);
+    const blocks = this.blockList.filter((b) => b.meta.resolution === 0).map((b) => b.meta);
+    let released = false;
+    return {
+      blocks,
+      head: this.head,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.readers.delete(id);
+      },
+    };
   }
 
   /**
@@ -338,7 +425,7 @@ export class Db implements Storage {
       if (++n % SERIES_PER_SLICE === 0) await yieldToLoop();
       // The slot may have been freed and reused while we yielded; its new series would have no samples < end.
       if (!head.seriesOverlaps(s, start, end - 1)) continue;
-      const buf = newSampleBuffer(32);
+      const buf = newSampleBuffer(head.sampleBound(s, start, end - 1));
       head.samplesInto(s, start, end - 1, buf);
       if (buf.length > 0) yield { labels: head.labelsOf(s), samples: buf };
     }
@@ -395,7 +482,13 @@ export class Db implements Storage {
       b.close();
       // Rename first so a crash mid-delete never leaves a half-deleted block that listBlocks would open.
       const gone = `${b.meta.dir}.deleted`;
-      fs.renameSync(b.meta.dir, gone);
+      try {
+        fs.renameSync(b.meta.dir, gone);
+      } catch (e) {
+        // The block compactor's retention got there first.
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw e;
+      }
       fs.rmSync(gone, { recursive: true, force: true });
       this.logger.info('block deleted by retention', { block: b.meta.id, maxTime: b.meta.maxTime });
     }
@@ -411,6 +504,11 @@ export class Db implements Storage {
       this.logger.error('head compaction failed during shutdown', { err: e });
     }
     try {
+      await this.blockWork;
+    } catch (e) {
+      this.logger.error('block compaction failed during shutdown', { err: e });
+    }
+    try {
       this.wal.close();
     } finally {
       for (const b of this.blockList) b.close();
@@ -422,6 +520,7 @@ export class Db implements Storage {
           throw new Error(`Db ${this.dir} is closed: cannot commit`);
         },
       };
+      heldLocks.delete(this.lockFile);
       try {
         if (fs.readFileSync(this.lockFile, 'utf8').trim() === String(process.pid)) fs.rmSync(this.lockFile);
       } catch {

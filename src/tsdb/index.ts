@@ -4,5 +4,16 @@ export type { DbOptions, DbStats, CompactionResult } from './db.js';
 export { MergeQuerier, mergeSamples, mergeSeriesLists } from './querier.js';
 export type { QuerySource } from './querier.js';
 export { Head, HeadAppender } from './head/index.js';
-export type { HeadOptions, HeadStats } from './head/index.js';
+export type { HeadOptions, HeadStats, HeadCardinality } from './head/index.js';
+export {
+  RecordType,
+  RecordDecodeError,
+  recordType,
+  encodeSeriesRecord,
+  decodeSeriesRecord,
+  encodeSamplesRecord,
+  decodeSamplesRecord,
+  newSamplesColumns,
+} from './records.js';
+export type { SeriesEntry, SamplesColumns } from './records.js';
 export { tsdbMetrics } from './metrics.js';

@@ -46,8 +46,19 @@ export interface SampleBuffer {
   length: number;
 }
 
+/**
+ * What the samples of a downsampled read stand for, per window: the stored aggregates, or avg (sum / count). A
+ * `counter` read is a reset-adjusted, monotonic chain of the counter's first and last value in each window.
+ */
+export type SampleAggregate = 'count' | 'sum' | 'min' | 'max' | 'counter' | 'avg';
+
 export interface Series {
   readonly labels: Labels;
+  /**
+   * Set when the samples are window aggregates whose meaning differs from raw samples for the caller: 'count' means
+   * each value counts raw samples (so count_over_time must add them up). Absent for raw samples.
+   */
+  readonly aggregate?: SampleAggregate;
   /** Samples with mint <= t <= maxt of the select() that produced this series, merged over head and blocks. */
   samples(): SampleBuffer;
 }
@@ -57,6 +68,8 @@ export interface SelectHints {
   resolution?: number;
   /** Caller needs only the label sets (e.g. /api/v1/series); samples() may then return nothing. */
   labelsOnly?: boolean;
+  /** Which aggregate downsampled data should supply (default avg); raw data is returned as is. */
+  aggregate?: SampleAggregate;
 }
 
 /**
@@ -67,6 +80,8 @@ export interface Querier {
   select(matchers: readonly Matcher[], mint: number, maxt: number, hints?: SelectHints): Series[];
   labelNames(matchers: readonly Matcher[], mint: number, maxt: number): string[];
   labelValues(name: string, matchers: readonly Matcher[], mint: number, maxt: number): string[];
+  /** Resolutions (ms, 0 = raw) that served this querier's selects so far; optional (queriers of one tier omit it). */
+  servedResolutions?(): number[];
   close(): void;
 }
 

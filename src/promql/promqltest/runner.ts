@@ -5,7 +5,7 @@
  */
 import { labelsKey, type Labels } from '../../model/labels.js';
 import { BadDataError, ExecutionError, TimeoutError } from '../../model/errors.js';
-import { isStaleNaN } from '../../model/sample.js';
+import { isStaleNaN, STALE_NAN } from '../../model/sample.js';
 import { Engine, type EngineOptions, type Value } from '../engine.js';
 import { exprType } from '../ast.js';
 import { parseExpr } from '../parser.js';
@@ -52,7 +52,7 @@ function runCommand(cmd: Command, storage: MemoryStorage, engine: Engine, fail: 
   if (cmd.kind === 'clear') { storage.clear(); return; }
   if (cmd.kind === 'load') {
     for (const s of cmd.series) {
-      s.values.forEach((v, i) => { if (v !== null) storage.append(s.labels, i * cmd.intervalMs, v); });
+      s.values.forEach((v, i) => { if (v !== null) storage.append(s.labels, i * cmd.intervalMs, v === 'stale' ? STALE_NAN : v); });
     }
     return;
   }
@@ -98,7 +98,7 @@ function fmtValue(v: number): string {
   return isStaleNaN(v) ? 'stale' : String(v);
 }
 
-function checkInstant(result: Value, expected: Expectation[], ordered: boolean, fail: (msg: string, line?: number) => void): void {
+export function checkInstant(result: Value, expected: Expectation[], ordered: boolean, fail: (msg: string, line?: number) => void): void {
   if (result.type === 'scalar') {
     const e = expected[0];
     if (expected.length !== 1 || e!.kind !== 'scalar') { fail(`got scalar ${result.v}, expected ${describeExpected(expected)}`); return; }
@@ -125,17 +125,17 @@ function checkInstant(result: Value, expected: Expectation[], ordered: boolean, 
     if (!g) { fail(`missing series ${labelsString(e.labels)}; got ${got.map((x) => labelsString(x.labels)).join(', ')}`, e.line); return; }
     if (ordered && g.i !== idx) fail(`series ${labelsString(e.labels)} at position ${g.i}, expected ${idx}`, e.line);
     if (!valuesEqual(g.values, e.values)) {
-      fail(`series ${labelsString(e.labels)}: expected ${e.values.map((v) => (v === null ? '_' : fmtValue(v))).join(' ')}, got ${g.values.map(fmtValue).join(' ')}`, e.line);
+      fail(`series ${labelsString(e.labels)}: expected ${e.values.map((v) => (v === null ? '_' : v === 'stale' ? 'stale' : fmtValue(v))).join(' ')}, got ${g.values.map(fmtValue).join(' ')}`, e.line);
     }
   });
 }
 
 function valuesEqual(got: number[], exp: SeriesValue[]): boolean {
   if (got.length !== exp.length) return false;
-  return exp.every((v, i) => v !== null && almostEqual(got[i]!, v));
+  return exp.every((v, i) => typeof v === 'number' && almostEqual(got[i]!, v));
 }
 
-function checkRange(
+export function checkRange(
   result: Value, expected: Expectation[], range: { start: number; end: number; step: number },
   fail: (msg: string, line?: number) => void,
 ): void {
@@ -159,9 +159,9 @@ function checkRange(
     const g = got.get(labelsKey(e.labels));
     if (!g) { fail(`missing series ${labelsString(e.labels)}`, e.line); continue; }
     const ev = e.values.length < steps ? [...e.values, ...new Array<SeriesValue>(steps - e.values.length).fill(null)] : e.values;
-    const ok = ev.length === steps && ev.every((v, i) => (v === null ? g[i] === null : g[i] !== null && almostEqual(g[i]!, v)));
+    const ok = ev.length === steps && ev.every((v, i) => (v === null ? g[i] === null : typeof v === 'number' && typeof g[i] === 'number' && almostEqual(g[i] as number, v)));
     if (!ok) {
-      const fmt = (vs: SeriesValue[]) => vs.map((v) => (v === null ? '_' : fmtValue(v))).join(' ');
+      const fmt = (vs: SeriesValue[]) => vs.map((v) => (v === null ? '_' : v === 'stale' ? 'stale' : fmtValue(v))).join(' ');
       fail(`series ${labelsString(e.labels)}: expected ${fmt(ev)}, got ${fmt(g)}`, e.line);
     }
   }

@@ -18,11 +18,13 @@
 import type { Label, Labels } from '../../model/labels.js';
 import { METRIC_NAME, normalizeLabels } from '../../model/labels.js';
 import { parseDuration } from '../../model/duration.js';
-import { STALE_NAN } from '../../model/sample.js';
 import { tokenize } from '../lexer.js';
 
-/** One value of a series description: a number, or null for "no sample". Stale markers are STALE_NAN. */
-export type SeriesValue = number | null;
+/**
+ * One value of a series description: a number, null for "no sample", or 'stale' for a stale marker (kept apart
+ * from numbers because V8 may canonicalize NaN payloads in plain arrays).
+ */
+export type SeriesValue = number | null | 'stale';
 
 export interface SeriesDesc {
   labels: Labels;
@@ -74,7 +76,7 @@ export function expandValues(tokens: string[]): SeriesValue[] {
   const out: SeriesValue[] = [];
   for (const tok of tokens) {
     if (tok === '_') { out.push(null); continue; }
-    if (tok === 'stale') { out.push(STALE_NAN); continue; }
+    if (tok === 'stale') { out.push('stale'); continue; }
     let m = /^_x([0-9]+)$/.exec(tok);
     if (m) { for (let i = 0; i < Number(m[1]); i++) out.push(null); continue; }
     m = EXPANSION.exec(tok);

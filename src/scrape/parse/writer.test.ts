@@ -17,9 +17,14 @@ describe('formatValue (Go strconv.FormatFloat(v, \'g\', -1, 64) as expfmt writes
     fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (v) => {
       const back = Number(formatValue(v));
       expect(v === 0 ? back === 0 : Object.is(back, v)).toBe(true);
-    }), { numRuns: 3000 });
+    }), { numRuns: 2000 });
   });
 });
+
+/** Identifiers: one of `first`, then up to 8 of `rest` (cheaper to build than fc.stringMatching). */
+function ident(first: string, rest: string): fc.Arbitrary<string> {
+  return fc.tuple(fc.constantFrom(...first), fc.string({ unit: fc.constantFrom(...rest), maxLength: 8 })).map(([a, b]) => a + b);
+}
 
 describe('TextWriter', () => {
   it('writes HELP, TYPE and samples with escapes, as Prometheus does', () => {
@@ -42,8 +47,8 @@ describe('TextWriter', () => {
   it('output parses back to the same labels, values and timestamps', () => {
     const labelValue = fc.string({ unit: 'binary', maxLength: 12 });
     const series = fc.record({
-      name: fc.stringMatching(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,10}$/),
-      labels: fc.dictionary(fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_]{0,8}$/), labelValue, { maxKeys: 4 }),
+      name: ident('abcXYZ_:', 'abcXYZ_:09'),
+      labels: fc.dictionary(ident('abcXYZ', 'abcXYZ_09'), labelValue, { maxKeys: 4 }),
       value: fc.double(),
       ts: fc.option(fc.integer({ min: 0, max: 2 ** 45 }), { nil: undefined }),
     });
@@ -61,14 +66,15 @@ describe('TextWriter', () => {
         if (e.kind !== 'series') throw new Error(`unexpected ${e.kind}`);
         return e.ts === undefined ? { labels: e.labels, value: e.value } : { labels: e.labels, value: e.value, ts: e.ts };
       });
-      expect(got.length).toBe(want.length);
-      got.forEach((g, i) => {
-        expect(g.labels).toEqual(want[i]!.labels);
-        expect(g.ts).toEqual(want[i]!.ts);
-        const v = want[i]!.value;
-        expect(Number.isNaN(v) ? Number.isNaN(g.value) : g.value === v).toBe(true);
+      // Plain comparisons inside the property keep 150 runs fast; one assertion reports the first mismatch.
+      const same = got.length === want.length && got.every((g, i) => {
+        const w = want[i]!;
+        const sameValue = Number.isNaN(w.value) ? Number.isNaN(g.value) : g.value === w.value;
+        const gk = Object.keys(g.labels), wk = Object.keys(w.labels);
+        return sameValue && g.ts === w.ts && gk.length === wk.length && wk.every((k) => g.labels[k] === w.labels[k]);
       });
-    }), { numRuns: 300 });
+      if (!same) expect(got).toEqual(want);
+    }), { numRuns: 150 });
   });
 });
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { compareLabels, getLabel, labelsFromObject, type Labels } from '../../model/labels.js';
 import { Matcher, type MatchType } from '../../model/matcher.js';
 import type { SampleBuffer } from '../types.js';
-import { Block, BlockFormatError, BlockWriteError, listBlocks, writeBlock } from './index.js';
+import { decodeIndexFile, wrapIndexFile } from './index-format.js';
+import { Block, BlockFormatError, BlockWriteError, listBlocks, removeBlockLeftovers, writeBlock } from './index.js';
 
 let dir: string;
 beforeEach(() => {
@@ -251,6 +252,28 @@ describe('damaged blocks', () => {
   });
 });
 
+describe('index decoding of corrupt payloads', () => {
+  it('fails with BlockFormatError (never another error) whatever bytes the payload holds', async () => {
+    const ss = Array.from({ length: 20 }, (_, i) => ({
+      labels: labelsFromObject({ __name__: `m${i % 3}`, i: String(i) }),
+      samples: buf([i, i + 10, i + 20], [1, 2, 3]),
+    }));
+    const meta = await writeBlock(dir, ss, { minTime: 0, maxTime: 100, compress: false, frameBytes: 64 });
+    const good = readFileSync(join(meta.dir, 'index'));
+    const raw = good.subarray(14, good.length - 4);
+    fc.assert(fc.property(fc.array(fc.tuple(fc.nat(raw.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), (edits) => {
+      const p = Buffer.from(raw);
+      for (const [i, b] of edits) p[i] = b;
+      const file = wrapIndexFile(p, p, false);
+      try {
+        decodeIndexFile(file, 'index', 0);
+      } catch (e) {
+        expect(e).toBeInstanceOf(BlockFormatError);
+      }
+    }), { numRuns: 500 });
+  });
+});
+
 describe('listBlocks', () => {
   it('returns complete blocks by minTime and ignores temporary and foreign entries', async () => {
     const mk = (t: number) => writeBlock(dir, [{ labels: labelsFromObject({ __name__: 'x' }), samples: buf([t], [1]) }], { minTime: t, maxTime: t + 1 });
@@ -261,5 +284,14 @@ describe('listBlocks', () => {
     writeFileSync(join(dir, 'lock'), '1');
     expect(listBlocks(dir)).toEqual([early.dir, late.dir]);
     expect(listBlocks(join(dir, 'missing'))).toEqual([]);
+  });
+
+  it('removeBlockLeftovers removes <id>.tmp and <id>.deleted only', async () => {
+    const b = await writeBlock(dir, [{ labels: labelsFromObject({ __name__: 'x' }), samples: buf([1], [1]) }], { minTime: 0, maxTime: 2 });
+    mkdirSync(join(dir, `${b.id.slice(0, 25)}A.tmp`));
+    mkdirSync(join(dir, `${b.id.slice(0, 25)}B.deleted`));
+    mkdirSync(join(dir, 'wal'));
+    expect(removeBlockLeftovers(dir)).toHaveLength(2);
+    expect(readdirSync(dir).sort()).toEqual([b.id, 'wal']);
   });
 });

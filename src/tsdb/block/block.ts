@@ -5,7 +5,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { brotliDecompressSync } from 'node:zlib';
+import { brotliDecompressSync, inflateRawSync } from 'node:zlib';
 import type { Label, Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import type { SampleBuffer, SelectHints, Series } from '../types.js';
@@ -61,7 +61,7 @@ export class Block {
       if (head.readUInt32BE(0) !== CHUNKS_MAGIC) throw new BlockFormatError(chunksFile, 'bad magic, not a vigil chunks file');
       if (head[4] !== FORMAT_VERSION) throw new BlockFormatError(chunksFile, `unsupported version ${head[4]}`);
       const compression = head[5]! as Compression;
-      if (compression !== Compression.None && compression !== Compression.Brotli) {
+      if (compression !== Compression.None && compression !== Compression.Brotli && compression !== Compression.Deflate) {
         throw new BlockFormatError(chunksFile, `unknown compression ${compression}`);
       }
       const nFrames = ix.frameOffset.length;
@@ -193,9 +193,9 @@ export class Block {
       throw new BlockFormatError(this.chunksFile, `frame ${f} at offset ${ix.frameOffset[f]}: checksum 0x${crc.toString(16)}, index says 0x${ix.frameCrc[f]!.toString(16)}`);
     }
     let raw: Uint8Array = stored;
-    if (this.compression === Compression.Brotli) {
+    if (this.compression !== Compression.None) {
       try {
-        raw = brotliDecompressSync(stored);
+        raw = this.compression === Compression.Deflate ? inflateRawSync(stored) : brotliDecompressSync(stored);
       } catch (e) {
         throw new BlockFormatError(this.chunksFile, `frame ${f}: cannot decompress ${len} bytes: ${(e as Error).message}`, { cause: e });
       }

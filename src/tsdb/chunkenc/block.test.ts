@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ChunkDecodeError, chunkNumSamples, decodeChunkInto, encodeBlockChunk, newSampleBuffer, XorAppender } from './index.js';
+import {
+  ChunkDecodeError,
+  chunkNumSamples,
+  decodeChunkInto,
+  encodeBlockChunk,
+  newSampleBuffer,
+  XorAppender,
+} from './index.js';
 
 function decodeAll(chunk: Uint8Array): { t: number[]; v: number[] } {
   const out = newSampleBuffer();

@@ -34,7 +34,8 @@ const xorState = newXorValueState();
  * const chunk = encodeBlockChunk(buf.t, buf.v, 0, buf.length);
  */
 export function encodeBlockChunk(t: Float64Array, v: Float64Array, from: number, to: number): Uint8Array {
-  if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= t.length && to <= v.length)) {
+  const ok = Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to;
+  if (!(ok && to <= t.length && to <= v.length)) {
     throw new RangeError(`bad sample range [${from}, ${to}) of arrays of ${t.length} and ${v.length}`);
   }
   const n = to - from;
@@ -111,7 +112,9 @@ export function decodeBlockInto(chunk: Uint8Array, mint: number, maxt: number, o
   const modes = r.readByte();
   const tmode = modes & 3;
   const vmode = (modes >>> 2) & 3;
-  if (modes > 0b0111 || tmode > T_RAW || vmode > V_XOR) fail(chunk, `unknown mode byte 0x${modes.toString(16)}`, r.byteOffset - 1);
+  if (modes > 0b0111 || tmode > T_RAW || vmode > V_XOR) {
+    fail(chunk, `unknown mode byte 0x${modes.toString(16)}`, r.byteOffset - 1);
+  }
 
   const start = out.length;
   const end = start + n;

@@ -46,7 +46,9 @@ function bitsOf(x: number): Bits {
   f[0] = x;
   return [fu[1]!, fu[0]!];
 }
-const special: fc.Arbitrary<Bits> = fc.constantFrom(STALE_NAN, NaN, -0, 0, Infinity, -Infinity, Number.MIN_VALUE, -Number.MAX_VALUE).map(bitsOf);
+const special: fc.Arbitrary<Bits> = fc
+  .constantFrom(STALE_NAN, NaN, -0, 0, Infinity, -Infinity, Number.MIN_VALUE, -Number.MAX_VALUE)
+  .map(bitsOf);
 /** Decimal-looking values (what scrapes mostly carry), so the block encoding's integer path is exercised. */
 const decimal: fc.Arbitrary<Bits> = fc
   .tuple(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 0, max: 6 }))
@@ -112,7 +114,8 @@ const series = timestamps.chain((ts) =>
 );
 
 function expectBitsEqual(actual: Float64Array, expected: Float64Array): void {
-  expect(Array.from(new Uint32Array(actual.slice().buffer))).toEqual(Array.from(new Uint32Array(expected.slice().buffer)));
+  const bits = (a: Float64Array): number[] => Array.from(new Uint32Array(a.slice().buffer));
+  expect(bits(actual)).toEqual(bits(expected));
 }
 
 describe.each(encodings)('%s chunk conformance', (_name, encode) => {

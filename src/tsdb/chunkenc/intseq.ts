@@ -8,7 +8,7 @@ import type { BitReader, BitWriter } from './bitstream.js';
 import { ALL_ZERO, chooseRiceParam, MAX_RICE_K, readRice, unzigzag, writeRice, zigzag } from './rice.js';
 
 let deltas = new Float64Array(1024);
-let sorted = new Float64Array(1024);
+let medianScratch = new Float64Array(1024);
 
 function gcd(a: number, b: number): number {
   while (b !== 0) {
@@ -17,6 +17,35 @@ function gcd(a: number, b: number): number {
     b = r;
   }
   return a;
+}
+
+/**
+ * Returns the k-th smallest of a[0..n) (0-based), reordering `a`: Hoare's selection, O(n) on average, where a full
+ * sort was the encoder's largest cost.
+ */
+export function selectKth(a: Float64Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const x = a[i]!;
+        a[i] = a[j]!;
+        a[j] = x;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
 }
 
 /** Writes x[from..from+n), n ≥ 1. */
@@ -28,21 +57,19 @@ export function writeIntSeq(w: BitWriter, x: Float64Array, from: number, n: numb
     let c = deltas.length;
     while (c < nd) c *= 2;
     deltas = new Float64Array(c);
-    sorted = new Float64Array(c);
+    medianScratch = new Float64Array(c);
   }
   let g = 0;
   for (let i = 0; i < nd; i++) {
     const d = x[from + i + 1]! - x[from + i]!;
     deltas[i] = d;
-    g = gcd(g, d < 0 ? -d : d);
+    if (g !== 1) g = gcd(g, d < 0 ? -d : d); // once 1, always 1: skip the float modulo
   }
   w.writeUvarint(g);
   if (g === 0) return;
   if (g !== 1) for (let i = 0; i < nd; i++) deltas[i]! /= g;
-  const s = sorted.subarray(0, nd);
-  s.set(deltas.subarray(0, nd));
-  s.sort();
-  const m = s[(nd - 1) >>> 1]!;
+  medianScratch.set(deltas.subarray(0, nd));
+  const m = selectKth(medianScratch, nd, (nd - 1) >>> 1);
   w.writeVarint(m);
   for (let i = 0; i < nd; i++) deltas[i] = zigzag(deltas[i]! - m);
   const k = chooseRiceParam(deltas, nd);

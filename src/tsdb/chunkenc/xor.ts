@@ -138,7 +138,10 @@ export class XorAppender {
 /** Sample count of an XOR chunk (header only). */
 export function xorNumSamples(chunk: Uint8Array): number {
   if (chunk.length < XOR_HEADER_BYTES) {
-    throw new ChunkDecodeError(`header needs ${XOR_HEADER_BYTES} bytes`, { encoding: ENCODING_XOR, size: chunk.length });
+    throw new ChunkDecodeError(`header needs ${XOR_HEADER_BYTES} bytes`, {
+      encoding: ENCODING_XOR,
+      size: chunk.length,
+    });
   }
   return ((chunk[1]! << 24) | (chunk[2]! << 16) | (chunk[3]! << 8) | chunk[4]!) >>> 0;
 }

@@ -339,3 +339,41 @@ describe('head chunks and truncation', () => {
     expect(() => head.truncate(H + 1)).toThrow(/multiple/);
   });
 });
+
+describe('head WAL replay', () => {
+  const cols = (refs: number[], t: number[], v: number[]) => ({
+    refs: Float64Array.from(refs),
+    t: Float64Array.from(t),
+    v: Float64Array.from(v),
+    length: refs.length,
+  });
+
+  it('restores refs, lets a newer generation replace a slot, aliases a label set logged under two refs', () => {
+    const head = newHead();
+    head.minValidTime = 1000;
+    const A = L({ __name__: 'a' }), B = L({ __name__: 'b' });
+    const a1 = SLOT_SPACE + 5, b2 = 2 * SLOT_SPACE + 5, b9 = SLOT_SPACE + 9;
+    head.replaySeries([{ ref: a1, labels: A }]);
+    expect(head.replaySamples(cols([a1], [500], [1]))).toBe(0); // below minValidTime
+    head.replaySeries([{ ref: b2, labels: B }]); // slot 5 was freed and reused before this was logged
+    expect(head.replaySamples(cols([b2, a1], [2000, 2000], [2, 3]))).toBe(1);
+    head.replaySeries([{ ref: b9, labels: B }]);
+    expect(head.replaySamples(cols([b9, b9], [2000, 3000], [2, 4]))).toBe(1); // 2000 already there
+    head.finishReplay();
+    expect(head.lookup(A)).toBe(0);
+    expect(head.lookup(B)).toBe(b2);
+    expect(samplesOf(head, B)).toEqual([[2000, 2], [3000, 4]]);
+    expect(head.seriesCount).toBe(1);
+    // Freed slots are handed out again, lowest first, under a new generation.
+    expect(head.getOrCreate(L({ __name__: 'c' }))).toBe(SLOT_SPACE + 1);
+  });
+
+  it('drops replayed series that received no samples', () => {
+    const head = newHead();
+    head.replaySeries([{ ref: SLOT_SPACE + 1, labels: L({ __name__: 'x' }) }]);
+    head.finishReplay();
+    expect(head.seriesCount).toBe(0);
+    expect(head.labelNames([], -Infinity, Infinity)).toEqual([]);
+  });
+});
+

@@ -57,6 +57,11 @@ export class BufferedSeries implements Series {
   }
 }
 
+/** Receives encoded head chunks from Head.readChunks (bytes are views valid only during the call). */
+export interface HeadChunkSink {
+  chunk(bytes: Uint8Array, minT: number, maxT: number, numSamples: number): void;
+}
+
 export interface HeadStats {
   numSeries: number;
   numSamples: number;
@@ -484,6 +489,19 @@ export class Head {
     return this.maxT;
   }
 
+  /** Upper bound of the slot's samples in [mint, maxt] (whole overlapping chunks): a buffer size that never grows. */
+  sampleBound(s: number, mint: number, maxt: number): number {
+    let n = 0;
+    for (let c = this.chunkFirst[s]!; c !== -1; c = this.chunks.next(c)) {
+      if (this.chunks.maxT(c) < mint) continue;
+      if (this.chunks.minT(c) > maxt) break;
+      n += this.chunks.numSamples(c);
+    }
+    const app = this.open[s];
+    if (app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt) n += app.numSamples;
+    return n;
+  }
+
   /** Appends the slot's samples with mint <= t <= maxt to `out`, in time order. */
   samplesInto(s: number, mint: number, maxt: number, out: SampleBuffer): void {
     for (let c = this.chunkFirst[s]!; c !== -1; c = this.chunks.next(c)) {
@@ -508,7 +526,7 @@ export class Head {
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]!;
       if (this.firstT[s]! > maxt || this.lastT[s]! < mint) continue;
-      const buf = newSampleBuffer(labelsOnly ? 1 : 16);
+      const buf = newSampleBuffer(labelsOnly ? 1 : this.sampleBound(s, mint, maxt));
       if (!labelsOnly) {
         this.samplesInto(s, mint, maxt, buf);
         if (buf.length === 0) continue;
@@ -516,6 +534,44 @@ export class Head {
       out.push(new BufferedSeries(this.labelsOf(s), buf));
     }
     return out.sort((a, b) => compareLabels(a.labels, b.labels));
+  }
+
+  /**
+   * Refs of the live series matching all `matchers` whose samples span overlaps [mint, maxt], in slot order: the
+   * first step of a read that copies chunks series by series (readChunks) and may yield to the event loop between
+   * series. Refs, not slots, so a series garbage-collected meanwhile is recognized instead of read under another's
+   * labels.
+   */
+  matchingRefs(matchers: readonly Matcher[], mint: number, maxt: number): Float64Array {
+    const slots = this.postings.select(matchers);
+    const out = new Float64Array(slots.length);
+    let n = 0;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      if (this.alive[s] === 0 || this.firstT[s]! > maxt || this.lastT[s]! < mint) continue;
+      out[n++] = this.gens[s]! * SLOT_SPACE + s;
+    }
+    return out.subarray(0, n);
+  }
+
+  /**
+   * Hands `sink` the encoded chunks of series `ref` that overlap [mint, maxt], oldest first: completed chunks, then
+   * the open chunk. The bytes are views valid only during the call (the open chunk changes with the next append):
+   * the sink copies what it keeps. Returns the series' labels, or null if the ref no longer names a live series.
+   */
+  readChunks(ref: SeriesRef, mint: number, maxt: number, sink: HeadChunkSink): Label[] | null {
+    const s = this.slotOf(ref);
+    if (s < 0) return null;
+    for (let c = this.chunkFirst[s]!; c !== -1; c = this.chunks.next(c)) {
+      if (this.chunks.maxT(c) < mint) continue;
+      if (this.chunks.minT(c) > maxt) break;
+      sink.chunk(this.chunks.bytes(c), this.chunks.minT(c), this.chunks.maxT(c), this.chunks.numSamples(c));
+    }
+    const app = this.open[s];
+    if (app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt) {
+      sink.chunk(app.bytes(), app.minT, app.maxT, app.numSamples);
+    }
+    return this.labelsOf(s);
   }
 
   /** Sorted label names of series matching `matchers` with data in the range. */

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -217,6 +217,18 @@ describe('importOpenMetrics input handling', () => {
     expect(err).toBeInstanceOf(ImportError);
     expect((err as Error).message).toMatch(/^x:2003: (unexpected data after "# EOF"|expected nothing after)/);
     expect(readdirSync(dataDir)).toEqual([]);
+  });
+});
+
+describe('staging directories', () => {
+  it('removes those of killed imports and keeps those of running ones', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const deadDir = join(dataDir, `.import-${dead}-01ABCDEFGHJKMNPQRSTVWXYZ01.tmp`);
+    const liveDir = join(dataDir, `.import-${process.pid}-01ABCDEFGHJKMNPQRSTVWXYZ02.tmp`);
+    mkdirSync(join(deadDir, 'x'), { recursive: true });
+    mkdirSync(liveDir);
+    const sum = await run('# TYPE m gauge\nm 1 1\n# EOF\n');
+    expect(readdirSync(dataDir).sort()).toEqual([liveDir.slice(dataDir.length + 1), sum.blocks[0]!.id].sort());
   });
 });
 

@@ -7,7 +7,8 @@
  * All blocks are first written under a staging directory inside the data dir and moved into place only after the
  * whole input was read without error; on failure the staging directory (and anything already moved) is removed.
  */
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Entry, ExpositionParser, ParseError } from '../../scrape/parse/index.js';
 import type { SampleBuffer } from '../types.js';
@@ -17,6 +18,9 @@ import { newBlockId } from '../block/ulid.js';
 import { ConflictingSampleError, SampleCollector } from './collector.js';
 import { DEFAULT_PIECE_BYTES, countLines, endsWithEofMarker, linePieces } from './pieces.js';
 import { alignedWindows, chooseBlockRange } from './ranges.js';
+
+/** Staging directories are `.import-<pid>-<ulid>.tmp`: invisible to listBlocks, and removable once their pid is gone. */
+const STAGING_PREFIX = '.import-';
 
 /** Default bound on the buffers of sample data before blocks are flushed: 512 MiB (16 to 32 M samples). */
 export const DEFAULT_IMPORT_MEMORY_BYTES = 512 * 1024 * 1024;
@@ -73,7 +77,8 @@ export async function importOpenMetrics(
   const name = opts.sourceName;
   const memoryLimit = opts.memoryLimitBytes ?? DEFAULT_IMPORT_MEMORY_BYTES;
   const collector = new SampleCollector();
-  const staging = join(root, `.import-${newBlockId()}.tmp`);
+  const createdRoot = !existsSync(root);
+  const staging = join(root, `${STAGING_PREFIX}${process.pid}-${newBlockId()}.tmp`);
   const staged: BlockMeta[] = [];
   let samples = 0;
 
@@ -101,6 +106,7 @@ export async function importOpenMetrics(
   const moved: string[] = [];
   try {
     await mkdir(staging, { recursive: true });
+    await removeAbandonedStaging(root);
     for await (const piece of linePieces(source, opts.pieceBytes ?? DEFAULT_PIECE_BYTES)) {
       samples += parsePiece(piece.bytes, piece.lineOffset, piece.final, name, collector);
       if (!piece.final && endsWithEofMarker(piece.bytes)) {
@@ -132,6 +138,7 @@ export async function importOpenMetrics(
   } catch (e) {
     for (const d of moved) await rm(d, { recursive: true, force: true });
     await rm(staging, { recursive: true, force: true });
+    if (createdRoot) await rm(root, { recursive: true, force: true });
     throw e;
   }
 }
@@ -184,5 +191,23 @@ async function syncDir(dir: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+/** Removes staging directories of imports whose process no longer exists (killed mid-import). */
+async function removeAbandonedStaging(root: string): Promise<void> {
+  for (const name of await readdir(root)) {
+    const m = /^\.import-(\d+)-[0-9A-Z]+\.tmp$/.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    await rm(join(root, name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
-import { Wal, type CheckpointStep } from './index.js';
+import { Wal, WalCorruptionError, type CheckpointStep } from './index.js';
 
 let dir: string;
 beforeEach(() => {
@@ -80,6 +80,19 @@ describe('checkpoint', () => {
     expect(() => wal.checkpoint(1, [])).toThrow(RangeError);
     expect(() => wal.checkpoint(0, [])).toThrow(RangeError);
     wal.close();
+  });
+
+  it('refuses a damaged checkpoint even with repairAll', () => {
+    const wal = Wal.open(dir);
+    fill(wal);
+    wal.checkpoint(2, recs('x', 4).map((r) => enc.encode(r)));
+    wal.close();
+    const path = join(dir, 'checkpoint.00000002', '00000000');
+    const bytes = fs.readFileSync(path);
+    bytes[bytes.length - 1]! ^= 0x10;
+    fs.writeFileSync(path, bytes);
+    expect(() => Wal.open(dir, { repairAll: true })).toThrow(WalCorruptionError);
+    expect(fs.readFileSync(path)).toEqual(bytes); // left as found
   });
 
   describe('survives a crash', () => {

@@ -92,6 +92,16 @@ describe('frame codec', () => {
     expect(b64(units)).toEqual(b64([[rec(0, 0), big]]));
   });
 
+  it('stores the zlib CRC32 of type, length and payload, big-endian, before them', () => {
+    for (const size of [0, 5, 88, 89, 90, 200, MAX_FRAGMENT]) {
+      const bytes = encode([[rec(size, 3)]]);
+      const stored = Buffer.from(bytes).readUInt32BE(0);
+      expect(stored).toBe(zlib.crc32(bytes.subarray(4)) >>> 0);
+      expect(bytes[4]).toBe(KIND_FULL | COMMIT_FLAG);
+      expect(Buffer.from(bytes).readUInt16BE(5)).toBe(size);
+    }
+  });
+
   it('round-trips any units of any records', () => {
     const sizes = fc.oneof(fc.nat(200), fc.integer({ min: MAX_FRAGMENT - 3, max: 2 * MAX_FRAGMENT + 3 }));
     fc.assert(

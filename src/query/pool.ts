@@ -1,0 +1,190 @@
+/**
+ * A fixed set of query worker threads with a bounded wait queue. A query holds one worker from `acquire()` to
+ * `release()`; a worker that overruns its deadline is terminated and replaced, so a runaway query cannot hold a
+ * slot (or memory) forever.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { ExecutionError, TimeoutError } from '../model/errors.js';
+import type { EvalRequest, EvalResponse } from './evaluate.js';
+
+/** Too many queries are waiting for a worker. Maps to `execution` / 422 like Prometheus's other query limits. */
+export class QueryQueueFullError extends ExecutionError {
+  constructor(readonly queued: number) {
+    super(`too many queries waiting to run: ${queued} queued, limit reached; retry later`);
+    this.name = 'QueryQueueFullError';
+  }
+}
+
+/**
+ * The compiled worker script. Running from TypeScript sources (tests), it is the build's copy under dist/, since
+ * worker threads run JavaScript only: run `npm run build` first.
+ */
+export function workerScript(): URL {
+  const here = fileURLToPath(import.meta.url);
+  if (!here.endsWith('.ts')) return new URL('./worker.js', import.meta.url);
+  const built = resolve(dirname(here), '../../dist/src/query/worker.js');
+  if (!existsSync(built)) throw new Error(`query worker not built: ${built} is missing (run npm run build)`);
+  return new URL(`file://${built}`);
+}
+
+export interface PoolOptions {
+  /** Worker threads, the number of queries evaluated at once. Default 2. */
+  size?: number;
+  /** Queries that may wait for a worker; more are refused with QueryQueueFullError. Default 64. */
+  maxQueued?: number;
+  /** V8 heap limits per worker (a query past them fails instead of growing the daemon). Default: Node's. */
+  resourceLimits?: ResourceLimits;
+  /** Worker script. Default: workerScript(). */
+  script?: URL;
+}
+
+interface Waiter {
+  resolve: (w: QueryWorker) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** One worker thread, running one request at a time. */
+export class QueryWorker {
+  private pending: { id: number; resolve: (r: EvalResponse) => void; reject: (e: Error) => void } | null = null;
+  /** False once terminated or crashed: the pool replaces it on release. */
+  alive = true;
+
+  constructor(private readonly worker: Worker) {
+    worker.unref();
+    worker.on('message', (res: EvalResponse) => {
+      const p = this.pending;
+      if (p === null || p.id !== res.id) return;
+      this.pending = null;
+      worker.unref();
+      p.resolve(res);
+    });
+    worker.on('error', (e) => this.fail(new ExecutionError(`query worker failed: ${e.message}`)));
+    worker.on('exit', (code) => this.fail(new ExecutionError(`query worker exited with code ${code}`)));
+  }
+
+  private fail(e: Error): void {
+    this.alive = false;
+    const p = this.pending;
+    this.pending = null;
+    p?.reject(e);
+  }
+
+  /**
+   * Posts `req` and waits for its response. Past `timeoutMs` the worker is terminated and the call fails with
+   * TimeoutError.
+   */
+  call(req: EvalRequest, transfer: ArrayBuffer[], timeoutMs: number): Promise<EvalResponse> {
+    if (!this.alive) return Promise.reject(new ExecutionError('query worker is gone'));
+    if (this.pending !== null) return Promise.reject(new Error('BUG: query worker already busy'));
+    return new Promise<EvalResponse>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.fail(new TimeoutError('query timed out in expression evaluation'));
+        void this.worker.terminate();
+      }, Math.max(0, timeoutMs));
+      this.pending = {
+        id: req.id,
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      // A busy worker keeps the process alive (the caller is waiting on it); an idle one does not.
+      this.worker.ref();
+      this.worker.postMessage(req, transfer);
+    });
+  }
+
+  terminate(): Promise<number> {
+    this.alive = false;
+    return this.worker.terminate();
+  }
+}
+
+export class WorkerPool {
+  readonly size: number;
+  private readonly maxQueued: number;
+  private readonly idle: QueryWorker[] = [];
+  private readonly all = new Set<QueryWorker>();
+  private readonly waiting: Waiter[] = [];
+  private readonly script: URL;
+  private closed = false;
+
+  constructor(private readonly opts: PoolOptions = {}) {
+    this.size = Math.max(1, opts.size ?? 2);
+    this.maxQueued = Math.max(0, opts.maxQueued ?? 64);
+    this.script = opts.script ?? workerScript();
+    for (let i = 0; i < this.size; i++) this.idle.push(this.spawn());
+  }
+
+  private spawn(): QueryWorker {
+    const w = new QueryWorker(new Worker(this.script, { resourceLimits: this.opts.resourceLimits }));
+    this.all.add(w);
+    return w;
+  }
+
+  /** Workers evaluating a query now. */
+  get busy(): number {
+    return this.size - this.idle.length;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /**
+   * A worker for one query, waiting in FIFO order while all are busy. Fails with QueryQueueFullError when
+   * `maxQueued` queries already wait, and with TimeoutError if none frees up within `timeoutMs`.
+   */
+  acquire(timeoutMs: number): Promise<QueryWorker> {
+    if (this.closed) return Promise.reject(new Error('query pool is closed'));
+    const w = this.idle.pop();
+    if (w !== undefined) return Promise.resolve(w);
+    if (this.waiting.length >= this.maxQueued) return Promise.reject(new QueryQueueFullError(this.waiting.length));
+    return new Promise<QueryWorker>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, timer: undefined };
+      waiter.timer = setTimeout(() => {
+        const i = this.waiting.indexOf(waiter);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(new TimeoutError('query timed out waiting for a free query worker'));
+      }, Math.max(0, timeoutMs));
+      this.waiting.push(waiter);
+    });
+  }
+
+  /** Returns a worker; a dead one (timed out, crashed) is replaced by a fresh thread. */
+  release(w: QueryWorker): void {
+    let next = w;
+    if (!w.alive) {
+      this.all.delete(w);
+      if (this.closed) return;
+      next = this.spawn();
+    }
+    if (this.closed) return;
+    const waiter = this.waiting.shift();
+    if (waiter !== undefined) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(next);
+    } else this.idle.push(next);
+  }
+
+  /** Terminates every worker; queued acquisitions fail. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const waiter of this.waiting.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new Error('query pool is closed'));
+    }
+    this.idle.length = 0;
+    await Promise.all([...this.all].map((w) => w.terminate()));
+    this.all.clear();
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Copies what a query needs from the head on the main thread, in slices that yield to the event loop so scrapes,
+ * WAL writes and rule evaluations keep running while a large selection is gathered. Only encoded bytes are copied;
+ * decoding happens in the worker.
+ */
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { ExecutionError, TimeoutError } from '../model/errors.js';
+import type { Head } from '../tsdb/head/head.js';
+import type { SelectorRange } from './plan.js';
+import { SnapshotBuilder, type HeadSnapshot } from './snapshot.js';
+
+export const TOO_MANY_SAMPLES = 'query processing would load too many samples into memory in query execution';
+
+export interface PrefetchOptions {
+  /** Longest stretch of work between yields to the event loop, ms. Default 2. */
+  sliceMs?: number;
+  /** performance.now() time after which the query has timed out. Default: none. */
+  deadline?: number;
+  /** Fail with ExecutionError once the copied chunks hold more samples than this. Default: no limit. */
+  maxSamples?: number;
+}
+
+export interface Prefetched {
+  snapshot: HeadSnapshot;
+  /** Samples in the copied chunks (whole chunks: an upper bound of what the query decodes from the head). */
+  samples: number;
+  series: number;
+}
+
+/** Series handled between clock checks. */
+const SERIES_PER_CHECK = 32;
+
+/**
+ * Gathers the head's chunks overlapping each selector's range for the series it matches (a series matched by
+ * several selectors is copied once, over the union of their ranges). Throws ExecutionError over `maxSamples` and
+ * TimeoutError past `deadline`, both checked between slices.
+ */
+export async function prefetchHead(head: Head, ranges: readonly SelectorRange[], opts: PrefetchOptions = {}): Promise<Prefetched> {
+  const sliceMs = opts.sliceMs ?? 2;
+  const maxSamples = opts.maxSamples ?? Infinity;
+  let sliceStart = performance.now();
+  const pause = async () => {
+    const now = performance.now();
+    if (opts.deadline !== undefined && now > opts.deadline) throw new TimeoutError('query timed out while reading the head');
+    if (now - sliceStart >= sliceMs) {
+      await yieldToLoop();
+      sliceStart = performance.now();
+    }
+  };
+
+  // Series ref → index into the union-range arrays.
+  const index = new Map<number, number>();
+  let refs: Float64Array = new Float64Array(256), mints: Float64Array = new Float64Array(256), maxts: Float64Array = new Float64Array(256);
+  let n = 0;
+  for (const r of ranges) {
+    const matched = head.matchingRefs(r.matchers, r.mint, r.maxt);
+    for (let i = 0; i < matched.length; i++) {
+      const ref = matched[i]!;
+      const at = index.get(ref);
+      if (at !== undefined) {
+        if (r.mint < mints[at]!) mints[at] = r.mint;
+        if (r.maxt > maxts[at]!) maxts[at] = r.maxt;
+        continue;
+      }
+      if (n === refs.length) {
+        refs = grow(refs);
+        mints = grow(mints);
+        maxts = grow(maxts);
+      }
+      index.set(ref, n);
+      refs[n] = ref;
+      mints[n] = r.mint;
+      maxts[n] = r.maxt;
+      n++;
+    }
+    await pause();
+  }
+
+  const b = new SnapshotBuilder();
+  for (let i = 0; i < n; i++) {
+    // The series may have been garbage-collected while we yielded: readChunks then returns null.
+    const labels = head.readChunks(refs[i]!, mints[i]!, maxts[i]!, b);
+    if (labels !== null) b.endSeries(labels);
+    if (b.samples > maxSamples) throw new ExecutionError(TOO_MANY_SAMPLES);
+    if ((i + 1) % SERIES_PER_CHECK === 0) await pause();
+  }
+  const series = b.seriesCount;
+  return { snapshot: b.finish(), samples: b.samples, series };
+}
+
+function grow(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
+}

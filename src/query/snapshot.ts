@@ -1,0 +1,197 @@
+/**
+ * The head's data for one query, packed for a worker thread: encoded chunk bytes (copied on the main thread, decoded
+ * in the worker) and their time bounds in typed arrays that are transferred, not cloned, plus the series' labels.
+ *
+ * Layout: series i owns label strings [labelEnd[i-1], labelEnd[i]) of `labels` (name, value, name, value, …) and
+ * chunks [chunkEnd[i-1], chunkEnd[i]); chunk j's bytes are bytes[byteEnd[j-1], byteEnd[j]) (index -1 reads 0).
+ */
+import { compareLabels, type Label, type Labels } from '../model/labels.js';
+import type { Matcher } from '../model/matcher.js';
+import { decodeChunkInto, newSampleBuffer } from '../tsdb/chunkenc/index.js';
+import type { QuerySource } from '../tsdb/querier.js';
+import type { SampleBuffer, SelectHints, Series } from '../tsdb/types.js';
+
+export interface HeadSnapshot {
+  labels: string[];
+  labelEnd: Int32Array;
+  chunkEnd: Int32Array;
+  minT: Float64Array;
+  maxT: Float64Array;
+  byteEnd: Int32Array;
+  bytes: Uint8Array;
+}
+
+/** The buffers of a snapshot, for postMessage's transfer list. */
+export function snapshotTransfer(s: HeadSnapshot): ArrayBuffer[] {
+  return [s.labelEnd, s.chunkEnd, s.minT, s.maxT, s.byteEnd, s.bytes].map((a) => a.buffer as ArrayBuffer);
+}
+
+/**
+ * Collects chunks series by series (a HeadChunkSink): call `chunk()` for each chunk of a series, then
+ * `endSeries(labels)`. Chunk bytes are copied at once (the head's open chunk changes with the next append). Arrays
+ * grow by doubling.
+ */
+export class SnapshotBuilder {
+  private labels: string[] = [];
+  private labelEnd: Int32Array = new Int32Array(256);
+  private chunkEnd: Int32Array = new Int32Array(256);
+  private minT: Float64Array = new Float64Array(512);
+  private maxT: Float64Array = new Float64Array(512);
+  private byteEnd: Int32Array = new Int32Array(512);
+  private bytes: Uint8Array = new Uint8Array(64 * 1024);
+  private nSeries = 0;
+  private nChunks = 0;
+  private nBytes = 0;
+  /** Samples in the chunks collected so far (whole chunks: an upper bound of what the query decodes). */
+  samples = 0;
+
+  chunk(bytes: Uint8Array, minT: number, maxT: number, numSamples: number): void {
+    if (this.nChunks === this.minT.length) {
+      const c = this.nChunks * 2;
+      this.minT = growF64(this.minT, c);
+      this.maxT = growF64(this.maxT, c);
+      this.byteEnd = growI32(this.byteEnd, c);
+    }
+    const need = this.nBytes + bytes.length;
+    if (need > this.bytes.length) {
+      let c = this.bytes.length * 2;
+      while (c < need) c *= 2;
+      const b = new Uint8Array(c);
+      b.set(this.bytes.subarray(0, this.nBytes));
+      this.bytes = b;
+    }
+    this.bytes.set(bytes, this.nBytes);
+    this.nBytes = need;
+    this.minT[this.nChunks] = minT;
+    this.maxT[this.nChunks] = maxT;
+    this.byteEnd[this.nChunks] = need;
+    this.nChunks++;
+    this.samples += numSamples;
+  }
+
+  /** Closes the series whose chunks were just added; a series without chunks is dropped. */
+  endSeries(labels: Labels): void {
+    const first = this.nSeries === 0 ? 0 : this.chunkEnd[this.nSeries - 1]!;
+    if (this.nChunks === first) return;
+    if (this.nSeries === this.chunkEnd.length) {
+      this.chunkEnd = growI32(this.chunkEnd, this.nSeries * 2);
+      this.labelEnd = growI32(this.labelEnd, this.nSeries * 2);
+    }
+    for (const l of labels) this.labels.push(l.name, l.value);
+    this.labelEnd[this.nSeries] = this.labels.length;
+    this.chunkEnd[this.nSeries] = this.nChunks;
+    this.nSeries++;
+  }
+
+  get seriesCount(): number {
+    return this.nSeries;
+  }
+
+  /** The packed snapshot (trimmed copies; the builder must not be used afterwards). */
+  finish(): HeadSnapshot {
+    return {
+      labels: this.labels,
+      labelEnd: this.labelEnd.slice(0, this.nSeries),
+      chunkEnd: this.chunkEnd.slice(0, this.nSeries),
+      minT: this.minT.slice(0, this.nChunks),
+      maxT: this.maxT.slice(0, this.nChunks),
+      byteEnd: this.byteEnd.slice(0, this.nChunks),
+      bytes: this.bytes.slice(0, this.nBytes),
+    };
+  }
+}
+
+function growF64(a: Float64Array, c: number): Float64Array {
+  const b = new Float64Array(c);
+  b.set(a);
+  return b;
+}
+
+function growI32(a: Int32Array, c: number): Int32Array {
+  const b = new Int32Array(c);
+  b.set(a);
+  return b;
+}
+
+class DecodedSeries implements Series {
+  constructor(readonly labels: Labels, private readonly buf: SampleBuffer) {}
+  samples(): SampleBuffer {
+    return this.buf;
+  }
+}
+
+/**
+ * A QuerySource over a snapshot, answering like the head did when the snapshot was taken: series matching all
+ * matchers with samples in [mint, maxt], sorted by labels, samples decoded on select. Only ranges within the ones
+ * the snapshot was taken for have complete data.
+ */
+export class SnapshotSource implements QuerySource {
+  private readonly seriesLabels: Labels[];
+
+  constructor(private readonly snap: HeadSnapshot) {
+    const n = snap.chunkEnd.length;
+    this.seriesLabels = new Array<Labels>(n);
+    for (let i = 0; i < n; i++) {
+      const from = i === 0 ? 0 : snap.labelEnd[i - 1]!, to = snap.labelEnd[i]!;
+      const ls: Label[] = [];
+      for (let j = from; j < to; j += 2) ls.push({ name: snap.labels[j]!, value: snap.labels[j + 1]! });
+      this.seriesLabels[i] = ls;
+    }
+  }
+
+  get seriesCount(): number {
+    return this.seriesLabels.length;
+  }
+
+  select(matchers: readonly Matcher[], mint: number, maxt: number, hints?: SelectHints): Series[] {
+    const { chunkEnd, minT, maxT, byteEnd, bytes } = this.snap;
+    const labelsOnly = hints?.labelsOnly === true;
+    const out: Series[] = [];
+    for (let i = 0; i < this.seriesLabels.length; i++) {
+      const labels = this.seriesLabels[i]!;
+      if (!matchesAll(labels, matchers)) continue;
+      const c0 = i === 0 ? 0 : chunkEnd[i - 1]!, c1 = chunkEnd[i]!;
+      let bound = 0;
+      for (let c = c0; c < c1; c++) if (maxT[c]! >= mint && minT[c]! <= maxt) bound++;
+      if (bound === 0) continue;
+      const buf = newSampleBuffer(labelsOnly ? 1 : 128);
+      if (!labelsOnly) {
+        for (let c = c0; c < c1; c++) {
+          if (maxT[c]! < mint || minT[c]! > maxt) continue;
+          decodeChunkInto(bytes.subarray(c === 0 ? 0 : byteEnd[c - 1]!, byteEnd[c]!), mint, maxt, buf);
+        }
+        if (buf.length === 0) continue;
+      }
+      out.push(new DecodedSeries(labels, buf));
+    }
+    return out.sort((a, b) => compareLabels(a.labels, b.labels));
+  }
+
+  labelNames(matchers: readonly Matcher[], mint: number, maxt: number): string[] {
+    const names = new Set<string>();
+    for (const s of this.select(matchers, mint, maxt, { labelsOnly: true })) for (const l of s.labels) names.add(l.name);
+    return [...names].sort();
+  }
+
+  labelValues(name: string, matchers: readonly Matcher[], mint: number, maxt: number): string[] {
+    const values = new Set<string>();
+    for (const s of this.select(matchers, mint, maxt, { labelsOnly: true })) {
+      for (const l of s.labels) if (l.name === name) values.add(l.value);
+    }
+    return [...values].sort();
+  }
+}
+
+function matchesAll(labels: Labels, matchers: readonly Matcher[]): boolean {
+  for (const m of matchers) {
+    let v = '';
+    for (const l of labels) {
+      if (l.name === m.name) {
+        v = l.value;
+        break;
+      }
+    }
+    if (!m.matches(v)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,201 @@
+/**
+ * The isolation experiment of the "queries never stall ingestion" issue, shared by its test and its benchmark:
+ * N loopback targets scraped every second by real ScrapeLoops into a real Db, optionally while heavy queries run
+ * in a loop through the worker runner, measuring how late each scrape loop starts (the gap between a loop timer's
+ * due time and when its callback actually runs) and whether every scrape happened and succeeded (`up` = 1).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { nopLogger } from '../../log/index.js';
+import { systemClock, type Clock } from '../../model/clock.js';
+import { labelsFromObject } from '../../model/labels.js';
+import { Matcher } from '../../model/matcher.js';
+import { createScrapeAgent } from '../../scrape/fetch.js';
+import { ScrapeLoop } from '../../scrape/loop.js';
+import type { ScrapeOptions } from '../../scrape/target.js';
+import { TestTarget } from '../../scrape/testing/target-server.js';
+import { Db } from '../../tsdb/db.js';
+import { WorkerQueryRunner } from '../runner.js';
+
+export interface IsolationOptions {
+  targets: number;
+  seriesPerTarget: number;
+  /** Series of history appended before scraping starts, at a 15 s interval over `historyMs`. */
+  historySeries: number;
+  historyMs: number;
+  /** How long to scrape, ms. */
+  durationMs: number;
+  scrapeIntervalMs?: number;
+  /** Heavy range queries run back to back by each of `queryLoops` loops; none when 0. */
+  queryLoops: number;
+  /** Default: count_over_time over every series for the last hour. */
+  query?: string;
+  /** Range and step of the heavy query (ending now). Default 1 h, 60 s. */
+  queryRangeMs?: number;
+  queryStepMs?: number;
+  /** Scrape timers due in the first `warmupMs` are not measured: the first scrapes create every series. Default 1500. */
+  warmupMs?: number;
+  /** Query workers. Default 2. */
+  workers?: number;
+  /** Worker script (tests pass a bundle of the sources). */
+  script?: URL;
+}
+
+export interface IsolationResult {
+  /** Lateness of every scrape loop timer callback, ms. */
+  delaysMs: number[];
+  /** Scrapes each target should have had (whole intervals in the window) and the fewest any target had. */
+  expectedPerTarget: number;
+  minPerTarget: number;
+  /** `up` samples with a value other than 1. */
+  upNotOne: number;
+  queriesDone: number;
+  queryErrors: string[];
+  /** Wall time of each heavy query, ms. */
+  queryMs: number[];
+}
+
+/** A clock that records how late each timer's callback ran, for timers due after `from` (performance.now()). */
+function recordingClock(delays: number[], from: () => number): Clock {
+  return {
+    now: () => systemClock.now(),
+    setTimeout(fn, delayMs) {
+      const due = performance.now() + Math.max(0, delayMs);
+      return systemClock.setTimeout(() => {
+        if (due >= from()) delays.push(performance.now() - due);
+        return fn();
+      }, delayMs);
+    },
+  };
+}
+
+function body(target: number, series: number, round: number): string {
+  const lines: string[] = [];
+  for (let i = 0; i < series; i++) lines.push(`app_metric_${i % 50}{target="${target}",idx="${i}"} ${i + round}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Runs the experiment; cleans up its Db, targets and workers. */
+export async function runIsolation(opts: IsolationOptions): Promise<IsolationResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-isolation-'));
+  const db = await Db.open(dir);
+  const targets: TestTarget[] = [];
+  const loops: ScrapeLoop[] = [];
+  const runner = new WorkerQueryRunner(db, { pool: { size: opts.workers ?? 2, script: opts.script } });
+  const interval = opts.scrapeIntervalMs ?? 1000;
+  try {
+    const now0 = Date.now();
+    const app = db.appender();
+    const refs: number[] = [];
+    for (let i = 0; i < opts.historySeries; i++) refs.push(app.ref(labelsFromObject({ __name__: `history_${i % 100}`, idx: String(i) })));
+    for (let t = now0 - opts.historyMs; t < now0 - 1000; t += 15_000) {
+      for (let i = 0; i < refs.length; i++) app.append(refs[i]!, Math.floor(t), (t / 15_000) % 1000 + i);
+      app.commit();
+    }
+
+    const delays: number[] = [];
+    let measureFrom = Infinity;
+    const clock = recordingClock(delays, () => measureFrom);
+    const agent = createScrapeAgent(undefined, 2);
+    const options: ScrapeOptions = {
+      jobName: 'isolation',
+      intervalMs: interval,
+      timeoutMs: interval - 100,
+      honorLabels: false,
+      honorTimestamps: true,
+      sampleLimit: 0,
+      labelLimit: 0,
+      labelNameLengthLimit: 0,
+      labelValueLengthLimit: 0,
+      bodySizeLimit: 0,
+      metricRelabel: [],
+      headers: {},
+      dispatcher: agent,
+    };
+    for (let k = 0; k < opts.targets; k++) {
+      const t = await TestTarget.start({ body: body(k, opts.seriesPerTarget, 0) });
+      targets.push(t);
+      loops.push(
+        new ScrapeLoop(
+          { url: t.url, labels: labelsFromObject({ job: 'isolation', instance: t.address }), discoveredLabels: labelsFromObject({ __address__: t.address }) },
+          options,
+          { appender: () => db.appender(), clock, logger: nopLogger },
+        ),
+      );
+    }
+
+    let stop = false;
+    const queryMs: number[] = [];
+    const queryErrors: string[] = [];
+    const query = opts.query ?? 'count_over_time({__name__=~"app_.+|history_.+"}[1h])';
+    const rangeMs = opts.queryRangeMs ?? 3600_000, stepMs = opts.queryStepMs ?? 60_000;
+    const queryLoop = async () => {
+      while (!stop) {
+        const q0 = performance.now();
+        const end = Date.now();
+        try {
+          await runner.range(query, end - rangeMs, end, stepMs);
+          queryMs.push(performance.now() - q0);
+        } catch (e) {
+          queryErrors.push((e as Error).message);
+        }
+      }
+    };
+
+    const start = Date.now();
+    measureFrom = performance.now() + (opts.warmupMs ?? 1500);
+    for (const l of loops) l.start();
+    const queries = Array.from({ length: opts.queryLoops }, queryLoop);
+    // Values change every second so each scrape appends real samples.
+    let round = 0;
+    const ticker = setInterval(() => {
+      round++;
+      targets.forEach((t, k) => (t.reply = { body: body(k, opts.seriesPerTarget, round) }));
+    }, 1000);
+    await new Promise((r) => setTimeout(r, opts.durationMs));
+    clearInterval(ticker);
+    const end = Date.now();
+    await Promise.all(loops.map((l) => l.stop(false)));
+    stop = true;
+    await Promise.all(queries);
+    await agent.close();
+
+    // Count `up` per target over whole intervals inside the window (the first and last may be cut).
+    const q = db.querier();
+    let minPerTarget = Infinity, upNotOne = 0;
+    try {
+      const ups = q.select([new Matcher('=', '__name__', 'up')], start, end);
+      for (const s of ups) {
+        const b = s.samples();
+        if (b.length < minPerTarget) minPerTarget = b.length;
+        for (let i = 0; i < b.length; i++) if (b.v[i] !== 1) upNotOne++;
+      }
+      if (ups.length < opts.targets) minPerTarget = 0;
+    } finally {
+      q.close();
+    }
+    return {
+      delaysMs: delays,
+      expectedPerTarget: Math.floor((end - start) / interval) - 1,
+      minPerTarget,
+      upNotOne,
+      queriesDone: queryMs.length,
+      queryErrors,
+      queryMs,
+    };
+  } finally {
+    for (const l of loops) await l.stop(false);
+    for (const t of targets) await t.close();
+    await runner.close();
+    await db.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Median and maximum of a list (0 when empty). */
+export function medianMax(xs: readonly number[]): { median: number; max: number } {
+  if (xs.length === 0) return { median: 0, max: 0 };
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)]!, max: s[s.length - 1]! };
+}

@@ -1,0 +1,120 @@
+/**
+ * Downsampled blocks on disk: ordinary blocks (meta.resolution > 0) in which each input series is stored as six
+ * series, its labels plus a reserved `__aggr__` label naming the aggregate: count, sum, min, max, counter, and
+ * counter_last (one point: the raw value of the block's last sample, see aggregate.ts). Readers select with an
+ * added `__aggr__` matcher and strip the label again. See block/FORMAT.md.
+ */
+import { compareLabels, labelsKey, type Label, type Labels } from '../../model/labels.js';
+import { Matcher } from '../../model/matcher.js';
+import { newSampleBuffer } from '../chunkenc/samples.js';
+import type { Block, SeriesInput } from '../block/index.js';
+import type { SampleBuffer } from '../types.js';
+import { AGGREGATES, type AggrSeries, type Aggregate } from './aggregate.js';
+
+/** The reserved label naming the aggregate of a series in a downsampled block. */
+export const AGGR_LABEL = '__aggr__';
+const COUNTER_LAST = 'counter_last';
+
+function withAggr(labels: Labels, aggr: string): Labels {
+  const out: Label[] = [];
+  let placed = false;
+  for (const l of labels) {
+    if (!placed && l.name > AGGR_LABEL) {
+      out.push({ name: AGGR_LABEL, value: aggr });
+      placed = true;
+    }
+    out.push(l);
+  }
+  if (!placed) out.push({ name: AGGR_LABEL, value: aggr });
+  return out;
+}
+
+/** Removes the `__aggr__` label; returns the aggregate name it had ('' if none). */
+export function splitAggr(labels: Labels): { labels: Labels; aggr: string } {
+  let aggr = '';
+  const out: Label[] = [];
+  for (const l of labels) {
+    if (l.name === AGGR_LABEL) aggr = l.value;
+    else out.push(l);
+  }
+  return { labels: out, aggr };
+}
+
+/** The block-writer inputs of one downsampled series (labels without `__aggr__`). */
+export function aggrSeriesInputs(labels: Labels, a: AggrSeries): SeriesInput[] {
+  const out: SeriesInput[] = [];
+  for (const k of AGGREGATES) if (a[k].length > 0) out.push({ labels: withAggr(labels, k), samples: a[k] });
+  const c = a.counter;
+  if (c.length > 0 && a.counterLast === a.counterLast) {
+    const last = newSampleBuffer(1);
+    last.t[0] = c.t[c.length - 1]!;
+    last.v[0] = a.counterLast;
+    last.length = 1;
+    out.push({ labels: withAggr(labels, COUNTER_LAST), samples: last });
+  }
+  return out;
+}
+
+/** A series read back from a downsampled block, with its aggregates restricted to the read's time range. */
+export interface AggrRead {
+  labels: Labels;
+  aggr: AggrSeries;
+}
+
+/**
+ * Reads every aggregate of the series matching `matchers` in [mint, maxt] from a downsampled block, grouped by the
+ * labels without `__aggr__`, sorted by labels. `counterLast` is the block's raw last value when the range reaches
+ * the block's last counter point, else NaN (unknown at a cut).
+ */
+export function readAggregates(block: Block, matchers: readonly Matcher[], mint: number, maxt: number): AggrRead[] {
+  const byKey = new Map<string, AggrRead>();
+  const empty = (): SampleBuffer => newSampleBuffer(1);
+  const all = block.select([...matchers, new Matcher('=~', AGGR_LABEL, '.+')], block.meta.minTime, block.meta.maxTime);
+  for (const s of all) {
+    const { labels, aggr } = splitAggr(s.labels);
+    const key = labelsKey(labels);
+    let r = byKey.get(key);
+    if (!r) {
+      r = { labels, aggr: { count: empty(), sum: empty(), min: empty(), max: empty(), counter: empty(), counterLast: NaN } };
+      byKey.set(key, r);
+    }
+    const buf = s.samples();
+    if (aggr === COUNTER_LAST) {
+      if (buf.length > 0 && buf.t[0]! <= maxt) r.aggr.counterLast = buf.v[0]!;
+    } else if ((AGGREGATES as readonly string[]).includes(aggr)) {
+      r.aggr[aggr as Aggregate] = clip(buf, mint, maxt);
+    }
+  }
+  return [...byKey.values()].filter((r) => r.aggr.count.length + r.aggr.counter.length > 0).sort((a, b) => compareLabels(a.labels, b.labels));
+}
+
+/** Reads one aggregate; returns series without `__aggr__`, sorted. For 'counter', also the block's raw last value. */
+export function readAggregate(
+  block: Block, matchers: readonly Matcher[], mint: number, maxt: number, aggr: Aggregate,
+): { labels: Labels; samples: () => SampleBuffer; counterLast: () => number }[] {
+  const sel = block.select([...matchers, new Matcher('=', AGGR_LABEL, aggr)], mint, maxt);
+  const lasts = aggr === 'counter'
+    ? new Map(block.select([...matchers, new Matcher('=', AGGR_LABEL, COUNTER_LAST)], block.meta.minTime, block.meta.maxTime)
+      .map((s) => [labelsKey(splitAggr(s.labels).labels), s] as const))
+    : undefined;
+  const out = sel.map((s) => {
+    const labels = splitAggr(s.labels).labels;
+    return {
+      labels,
+      samples: () => s.samples(),
+      counterLast: () => {
+        const ls = lasts?.get(labelsKey(labels))?.samples();
+        return ls && ls.length > 0 && ls.t[0]! <= maxt ? ls.v[0]! : NaN;
+      },
+    };
+  });
+  return out.sort((a, b) => compareLabels(a.labels, b.labels));
+}
+
+function clip(buf: SampleBuffer, mint: number, maxt: number): SampleBuffer {
+  let a = 0, b = buf.length;
+  while (a < b && buf.t[a]! < mint) a++;
+  while (b > a && buf.t[b - 1]! > maxt) b--;
+  if (a === 0 && b === buf.length) return buf;
+  return { t: buf.t.subarray(a, b), v: buf.v.subarray(a, b), length: b - a };
+}
