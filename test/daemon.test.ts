@@ -86,10 +86,12 @@ describe('vigil run', () => {
     await startVigil(config([{ name: 'a', targets: [targets[0]!.address, targets[1]!.address] }]));
     await until('both targets up', async () => (await activeTargets()).every((t) => t.health === 'up'));
     const r = await api('/api/v1/query?query=target_index');
-    expect(r.body.data.result.map((s: any) => [s.metric.instance, s.value[1]]).sort()).toEqual([
-      [targets[0]!.address, '0'],
-      [targets[1]!.address, '1'],
-    ]);
+    expect(r.body.data.result.map((s: any) => [s.metric.instance, s.value[1]]).sort()).toEqual(
+      [
+        [targets[0]!.address, '0'],
+        [targets[1]!.address, '1'],
+      ].sort(),
+    );
     expect(await metric('vigil_tsdb_head_series')).toBeGreaterThanOrEqual(12);
   });
 

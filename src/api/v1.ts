@@ -21,8 +21,6 @@ export interface ApiV1Deps {
   targets(state: string): unknown;
   /** /api/v1/metadata body (`data`). */
   metadata(metric: string, limit: number): unknown;
-  rules(type: string): unknown;
-  alerts(): unknown;
   /** The config file's text, for /api/v1/status/config. */
   configYaml(): string;
   tsdbStatus(): unknown;
@@ -145,8 +143,6 @@ export function registerApiV1(router: Router, deps: ApiV1Deps): void {
     return success(deps.metadata(req.params.get('metric') ?? '', Number.isFinite(limit) ? limit : -1));
   }));
   router.add(['GET'], '/api/v1/targets', wrap((req) => success(deps.targets(req.params.get('state') ?? 'any'))));
-  router.add(['GET'], '/api/v1/rules', wrap((req) => success(deps.rules(req.params.get('type') ?? ''))));
-  router.add(['GET'], '/api/v1/alerts', wrap(() => success(deps.alerts())));
   router.add(['GET'], '/api/v1/status/buildinfo', wrap(() => success(BUILD_INFO)));
   router.add(['GET'], '/api/v1/status/config', wrap(() => success({ yaml: deps.configYaml() })));
   router.add(['GET'], '/api/v1/status/tsdb', wrap(() => success(deps.tsdbStatus())));

@@ -8,8 +8,10 @@ import { registerRun } from './run.js';
 import { registerImport } from './import.js';
 import { registerCheck } from './check.js';
 import { registerQuery } from './query.js';
+import { registerTsdb } from './tsdb.js';
+import { registerSilence } from './silence.js';
 import { UsageError } from './errors.js';
-import { configErrorsOf } from '../config/index.js';
+import { BadDataError } from '../model/errors.js';
 
 export function buildProgram(): Command {
   const program = new Command('vigil')
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerImport(program);
   registerCheck(program);
   registerQuery(program);
+  registerTsdb(program);
+  registerSilence(program);
   return program;
 }
 
@@ -36,7 +40,8 @@ async function main(argv: string[]): Promise<number> {
       // help and version exit 0 through here; everything else commander raises is a usage error.
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof UsageError || configErrorsOf(e).length > 0) {
+    if (e instanceof UsageError || e instanceof BadDataError) {
+      // Bad flags, a bad config or rule file: the user's input, not a runtime failure.
       process.stderr.write(`vigil: ${(e as Error).message}\n`);
       return 2;
     }

@@ -93,8 +93,9 @@ describe('renderPlot', () => {
     expect(plain.slice(-2)).toEqual(['── up{job="a"}', '── up{job="b"}']);
     const coloured = renderPlot([a, b], { ...opts, color: true }).split('\n');
     expect(coloured.slice(-2)).toEqual(['\u001b[34m──\u001b[0m up{job="a"}', '\u001b[32m──\u001b[0m up{job="b"}']);
-    // The lines themselves carry the series' colour.
+    // The lines themselves carry the series' colour, and colour changes nothing else.
     expect(coloured.join('\n')).toContain('\u001b[32m─');
+    expect(coloured.join('\n').replace(/\u001b\[\d+m/g, '')).toBe(plain.join('\n'));
   });
 
   it('cuts long legend labels to the width', () => {

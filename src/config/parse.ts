@@ -38,7 +38,7 @@ export const DEFAULT_QUEUE_CONFIG: Readonly<QueueConfig> = {
 const DEFAULT_FILE_SD_REFRESH_MS = 5 * 60_000;
 const DEFAULT_REMOTE_TIMEOUT_MS = 30_000;
 
-const TOP_KEYS = ['global', 'rule_files', 'scrape_configs', 'remote_write', 'storage', 'notifiers', 'route', 'inhibit_rules', 'alerting'];
+const TOP_KEYS = ['global', 'rule_files', 'scrape_configs', 'remote_write', 'storage', 'notifiers', 'route', 'inhibit_rules', 'alerting', 'outbox'];
 const GLOBAL_KEYS = ['scrape_interval', 'scrape_timeout', 'evaluation_interval', 'external_labels'];
 const SCRAPE_KEYS = [
   'job_name', 'scrape_interval', 'scrape_timeout', 'metrics_path', 'scheme', 'params', 'honor_labels',
@@ -127,7 +127,7 @@ class ConfigParser {
       ruleFiles: [],
       scrapeConfigs: [],
       remoteWrite: [],
-      storage: null, notifiers: null, route: null, inhibitRules: null, alerting: null,
+      storage: null, notifiers: null, route: null, inhibitRules: null, alerting: null, outbox: null,
       source,
     };
     if (!f) return config;
@@ -168,6 +168,7 @@ class ConfigParser {
     config.route = this.raw(f, 'route');
     config.inhibitRules = this.raw(f, 'inhibit_rules');
     config.alerting = this.raw(f, 'alerting');
+    config.outbox = this.raw(f, 'outbox');
     return config;
   }
 

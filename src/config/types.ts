@@ -22,6 +22,8 @@ export interface Config {
   inhibitRules: RawSection | null;
   /** Prometheus's `alerting:` (alertmanagers, alert_relabel_configs): raw YAML with positions. */
   alerting: RawSection | null;
+  /** vigil's `outbox:` (notification delivery queue tuning): raw YAML with positions. */
+  outbox: RawSection | null;
   /** Where the config came from: the file name as given, its absolute directory and the text (for status/config). */
   source: { file: string; dir: string; text: string };
 }

@@ -3,20 +3,24 @@
  * Start-up order makes `/-/healthy` answer at once and `/-/ready` only once the WAL is replayed; shutdown stops
  * scraping first, then commits and closes the engine.
  */
+import os from 'node:os';
 import client from 'prom-client';
 import type { Logger } from '../log/index.js';
 import { systemClock } from '../model/clock.js';
-import { configToYaml, loadConfigFile } from '../config/index.js';
+import { configToYaml } from '../config/index.js';
 import type { Config } from '../config/types.js';
 import { Db } from '../tsdb/db.js';
 import { createHttpServer, type HttpServer } from '../api/server.js';
 import { registerApiV1 } from '../api/v1.js';
+import { registerUi } from '../ui/index.js';
 import { apiError } from '../api/errors.js';
 import { text } from '../api/router.js';
 import { createQueryRunner, type QueryRunnerOptions } from '../query/index.js';
 import { ScrapeManager } from '../scrape/manager.js';
 import { TargetDiscovery } from './targets.js';
 import { tsdbStatusJson } from './status.js';
+import { loadDaemonConfig, type DaemonConfig } from './config.js';
+import { Alerting } from './alerting.js';
 import { AppenderTap, RemoteWriter, registerRemote } from '../remote/index.js';
 import { registerFederate } from '../federate/index.js';
 
@@ -47,14 +51,18 @@ export class Daemon {
   private tap!: AppenderTap;
   private remoteWriter: RemoteWriter | null = null;
   private queries: ReturnType<typeof createQueryRunner> | null = null;
+  private alerting!: Alerting;
+  private config: Config;
   address = '';
 
   private constructor(
     private readonly opts: DaemonOptions,
-    private config: Config,
+    private daemonConfig: DaemonConfig,
+    private readonly externalURL: string,
     private readonly http: HttpServer,
     private readonly db: Db,
   ) {
+    this.config = daemonConfig.base;
     this.reloadGauge = gauge('vigil_config_last_reload_successful', 'Whether the last configuration reload attempt was successful.');
     this.reloadTime = gauge('vigil_config_last_reload_success_timestamp_seconds', 'Timestamp of the last successful configuration reload.');
   }
@@ -65,7 +73,9 @@ export class Daemon {
    */
   static async start(opts: DaemonOptions): Promise<Daemon> {
     const { logger } = opts;
-    const config = await loadConfigFile(opts.configFile);
+    const host = opts.host === '0.0.0.0' || opts.host === '::' ? os.hostname() : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+    const externalURL = `http://${host}:${opts.port}`;
+    const config = await loadDaemonConfig(opts.configFile, externalURL);
     client.collectDefaultMetrics();
     const http = createHttpServer(logger);
     let daemon: Daemon | null = null;
@@ -77,7 +87,7 @@ export class Daemon {
     logger.info('listening', { address: `${addr.address}:${addr.port}` });
 
     const db = await Db.open(opts.dataDir, { logger: logger.child({ component: 'tsdb' }), retentionMs: opts.retentionMs });
-    daemon = new Daemon(opts, config, http, db);
+    daemon = new Daemon(opts, config, externalURL, http, db);
     daemon.address = `${addr.address}:${addr.port}`;
     await daemon.wire();
     daemon.ready = true;
@@ -88,14 +98,26 @@ export class Daemon {
   private async wire(): Promise<void> {
     const { logger } = this.opts;
     // Every ingest path appends through the tap so remote write out sees each committed batch.
-    this.tap = new AppenderTap(() => this.db.appender(), logger.child({ component: 'remote' }));
+    const head = this.db.head;
+    this.tap = new AppenderTap(() => this.db.appender(), logger.child({ component: 'remote' }), (ref) => {
+      const slot = head.slotOf(ref);
+      return slot < 0 ? undefined : head.labelsOf(slot);
+    });
     this.remoteWriter = new RemoteWriter(this.config.remoteWrite, {
       tap: this.tap, externalLabels: this.config.global.externalLabels, logger: logger.child({ component: 'remote' }),
     });
     this.remoteWriter.start();
     this.scrape = new ScrapeManager({ appender: this.tap.appender, clock: systemClock, logger: logger.child({ component: 'scrape' }) });
     this.discovery = new TargetDiscovery(this.scrape, logger.child({ component: 'discovery' }));
-    await this.applyConfig(this.config);
+    this.queries = lazyQueryRunner(() => createQueryRunner(this.db, this.opts.query));
+    this.alerting = new Alerting({
+      dataDir: this.opts.dataDir,
+      appender: this.tap.appender,
+      queries: this.queries,
+      externalURL: this.externalURL,
+      logger,
+    });
+    await this.applyConfig(this.daemonConfig);
 
     const r = this.http.router;
     r.add(['POST', 'PUT'], '/-/reload', async () => {
@@ -111,14 +133,11 @@ export class Daemon {
       headers: { 'Content-Type': client.register.contentType },
       body: await client.register.metrics(),
     }));
-    this.queries = createQueryRunner(this.db, this.opts.query);
     registerApiV1(r, {
       storage: this.db,
       queries: this.queries,
       targets: (state) => this.scrape.targetsJson(state),
       metadata: (metric, limit) => this.scrape.metadataJson(metric, limit),
-      rules: () => ({ groups: [] }),
-      alerts: () => ({ alerts: [] }),
       configYaml: () => configToYaml(this.config),
       tsdbStatus: () => tsdbStatusJson(this.db.stats()),
     });
@@ -128,6 +147,9 @@ export class Daemon {
       storage: this.db, externalLabels, logger: logger.child({ component: 'federate' }),
       metricType: (name) => this.scrape.metadataJson(name, 1)[name]?.[0]?.type,
     });
+
+    this.alerting.register(r);
+    registerUi(r);
 
     this.compactTimer = setInterval(() => {
       this.db.compactHead().then(
@@ -140,11 +162,15 @@ export class Daemon {
     this.compactTimer.unref();
   }
 
-  private async applyConfig(config: Config): Promise<void> {
+  /** Applies a validated config; rule files are loaded first, so a bad one changes nothing. */
+  private async applyConfig(dc: DaemonConfig): Promise<void> {
+    const config = dc.base;
+    await this.alerting.apply(config, dc.notify);
     await this.scrape.applyConfig(config);
     await this.discovery.apply(config);
     await this.remoteWriter?.applyConfig(config.remoteWrite, config.global.externalLabels);
     this.config = config;
+    this.daemonConfig = dc;
   }
 
   /**
@@ -153,15 +179,13 @@ export class Daemon {
    */
   reload(): Promise<void> {
     const next = this.reloading.then(async () => {
-      let config: Config;
       try {
-        config = await loadConfigFile(this.opts.configFile);
+        await this.applyConfig(await loadDaemonConfig(this.opts.configFile, this.externalURL));
       } catch (e) {
         this.reloadGauge.set(0);
         this.opts.logger.error('config reload failed; keeping the running config', { err: e });
         throw e;
       }
-      await this.applyConfig(config);
       this.reloadGauge.set(1);
       this.reloadTime.set(Date.now() / 1000);
       this.opts.logger.info('config reloaded', { file: this.opts.configFile });
@@ -179,6 +203,7 @@ export class Daemon {
       if (this.compactTimer) clearInterval(this.compactTimer);
       await this.discovery.stop();
       await this.scrape.stop();
+      await this.alerting.stop();
       await this.remoteWriter?.stop();
       await this.http.close();
       await this.queries?.close();
@@ -196,6 +221,30 @@ export class Daemon {
     }
     await this.stopped;
   }
+}
+
+type ClosableQueryRunner = ReturnType<typeof createQueryRunner>;
+
+/**
+ * Starts the query workers with the first query instead of at start-up: each idle worker thread holds about 15 MiB
+ * (its own V8 isolate and modules), which a daemon that only scrapes should not pay. The first query waits for the
+ * workers to boot (tens of ms); `close()` before any query starts nothing.
+ */
+function lazyQueryRunner(make: () => ClosableQueryRunner): ClosableQueryRunner {
+  let runner: ClosableQueryRunner | null = null;
+  let closed = false;
+  const get = (): ClosableQueryRunner => {
+    if (closed) throw new Error('query runner is closed');
+    return (runner ??= make());
+  };
+  return {
+    instant: async (expr, t, o) => get().instant(expr, t, o),
+    range: async (expr, start, end, step, o) => get().range(expr, start, end, step, o),
+    close: () => {
+      closed = true;
+      return runner?.close() ?? Promise.resolve();
+    },
+  };
 }
 
 function gauge(name: string, help: string): client.Gauge {

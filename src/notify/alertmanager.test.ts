@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,11 +20,12 @@ async function freePort(): Promise<number> {
 }
 
 let am: ChildProcess | null = null;
+let amDir = '';
 let amURL = '';
 let amLog = '';
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-am-'));
+  const dir = (amDir = mkdtempSync(join(tmpdir(), 'vigil-am-')));
   writeFileSync(join(dir, 'am.yml'), 'route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n');
   const port = await freePort();
   amURL = `http://127.0.0.1:${port}`;
@@ -50,6 +51,7 @@ afterAll(async () => {
     am.kill('SIGTERM');
     await exited;
   }
+  if (amDir) rmSync(amDir, { recursive: true, force: true });
 });
 
 interface GettableAlert {

@@ -138,3 +138,23 @@ describe('matcher text round trip', () => {
     }));
   });
 });
+
+describe('fingerprint', () => {
+  it('equals FNV-1a 64 computed with BigInt (the reference definition)', async () => {
+    const fc = await import('fast-check');
+    const reference = (labels: Record<string, string>): string => {
+      let h = 0xcbf29ce484222325n;
+      const add = (b: number) => { h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn; };
+      for (const k of Object.keys(labels).sort()) {
+        for (const b of Buffer.from(k, 'utf8')) add(b);
+        add(0xff);
+        for (const b of Buffer.from(labels[k]!, 'utf8')) add(b);
+        add(0xff);
+      }
+      return h.toString(16).padStart(16, '0');
+    };
+    fc.assert(fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.fullUnicodeString({ maxLength: 20 })), (ls) => {
+      expect(fingerprint(ls)).toBe(reference(ls));
+    }));
+  });
+});

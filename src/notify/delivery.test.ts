@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import client from 'prom-client';
@@ -29,6 +29,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const d of open.splice(0)) await d.close().catch(() => {});
   await hook.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function deliver(yamlText: string): AlertDelivery {

@@ -97,6 +97,14 @@ export class Dispatcher {
   /** The `route:` tree and the catch-all routes of `alerting.alertmanagers`; an alert is routed through each. */
   private roots: RouteNode[];
   private closed = false;
+  private readonly due = new Set<string>();
+  private batchTimer: TimerHandle | null = null;
+  private readonly stmt: {
+    nflogGet: Database.Statement<[string, string], { firing: string; resolved: string; ts: number }>;
+    nflogPut: Database.Statement<[string, string, string, string, number]>;
+    alertPut: Database.Statement<[string, string, number]>;
+    alertDel: Database.Statement<[string]>;
+  };
 
   constructor(
     private readonly db: Database.Database,
@@ -107,6 +115,12 @@ export class Dispatcher {
     private readonly logger: Logger = nopLogger,
     startupGraceMs = 2 * 60_000,
   ) {
+    this.stmt = {
+      nflogGet: db.prepare('SELECT firing, resolved, ts FROM nflog WHERE receiver = ? AND group_key = ?'),
+      nflogPut: db.prepare('INSERT OR REPLACE INTO nflog VALUES (?,?,?,?,?)'),
+      alertPut: db.prepare('INSERT OR REPLACE INTO alerts VALUES (?,?,?)'),
+      alertDel: db.prepare('DELETE FROM alerts WHERE fingerprint = ?'),
+    };
     this.roots = buildRoots(cfg);
     const rows = db.prepare('SELECT fingerprint, body FROM alerts').all() as Array<{ fingerprint: string; body: string }>;
     for (const r of rows) this.alerts.set(r.fingerprint, JSON.parse(r.body) as NotifyAlert);
@@ -122,13 +136,13 @@ export class Dispatcher {
     this.roots = buildRoots(cfg);
     for (const g of this.groups.values()) g.timer?.cancel();
     this.groups.clear();
+    this.due.clear();
     for (const [fp, a] of this.alerts) this.route(fp, a);
   }
 
   /** Receives alerts (from rule evaluation or the API), stores them and routes them into groups. */
   put(alerts: readonly NotifyAlert[]): void {
     const now = this.clock.now();
-    const upsert = this.db.prepare('INSERT OR REPLACE INTO alerts VALUES (?,?,?)');
     const changed: Array<[string, NotifyAlert]> = [];
     this.db.transaction(() => {
       for (const a of alerts) {
@@ -138,7 +152,7 @@ export class Dispatcher {
         // An update of a still-active alert keeps its original start (Alertmanager's merge).
         if (old && (old.endsAt === 0 || old.endsAt > now) && old.startsAt < merged.startsAt) merged.startsAt = old.startsAt;
         this.alerts.set(fp, merged);
-        upsert.run(fp, JSON.stringify(merged), merged.endsAt);
+        this.stmt.alertPut.run(fp, JSON.stringify(merged), merged.endsAt);
         changed.push([fp, merged]);
       }
     })();
@@ -175,14 +189,45 @@ export class Dispatcher {
     g.timer?.cancel();
     delay = Math.max(delay, g.notBefore - this.clock.now());
     g.timer = this.clock.setTimeout(() => {
-      try {
-        this.flush(g, id);
-      } catch (e) {
-        // A failed flush (e.g. the database is unwritable) is retried at the next interval, not lost.
-        this.logger.error('notification group flush failed', { groupKey: g.groupKey, err: (e as Error).message });
-        if (!this.closed && this.groups.get(id) === g) this.schedule(g, id, g.route.cfg.groupIntervalMs);
-      }
+      g.timer = null;
+      this.due.add(id);
+      // Groups due at the same moment (e.g. one group per instance) are flushed together in one transaction.
+      this.batchTimer ??= this.clock.setTimeout(() => this.flushDue(), 0);
     }, delay);
+  }
+
+  /** Flushes every due group inside one SQLite transaction (one fsync), each group in its own savepoint. */
+  private flushDue(): void {
+    this.batchTimer = null;
+    if (this.closed) return;
+    const ids = [...this.due];
+    this.due.clear();
+    let queued = false;
+    const failed: string[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const id of ids) {
+          const g = this.groups.get(id);
+          if (!g) continue;
+          try {
+            if (this.flushOne(g, id)) queued = true;
+          } catch (e) {
+            this.logger.error('notification group flush failed', { groupKey: g.groupKey, err: (e as Error).message });
+            failed.push(id);
+          }
+        }
+      })();
+    } catch (e) {
+      // The commit itself failed (e.g. disk full): nothing was recorded, so every group decides again later.
+      this.logger.error('recording notification decisions failed', { groups: ids.length, err: (e as Error).message });
+      failed.push(...ids);
+      queued = false;
+    }
+    for (const id of failed) {
+      const g = this.groups.get(id);
+      if (g) this.schedule(g, id, g.route.cfg.groupIntervalMs);
+    }
+    if (queued) this.outbox.kick();
   }
 
   /** Firing alerts matching each inhibit rule's source matchers, computed once per flush. */
@@ -201,9 +246,14 @@ export class Dispatcher {
     return this.cfg.inhibitRules.some((rule, i) => inhibits(rule, sources[i]!, fp, a));
   }
 
-  private flush(g: Group, id: string): void {
-    if (this.closed || this.groups.get(id) !== g) return;
-    g.timer = null;
+  /** Flushes one group in a savepoint; returns true if a notification was queued. */
+  private flushOne(g: Group, id: string): boolean {
+    return this.db.transaction(() => this.flush(g, id))();
+  }
+
+  private flush(g: Group, id: string): boolean {
+    if (this.closed || this.groups.get(id) !== g) return false;
+    let queued = false;
     const now = this.clock.now();
     g.hasFlushed = true;
     const r = g.route.cfg;
@@ -230,24 +280,22 @@ export class Dispatcher {
           receiver: r.receiver, groupKey: g.groupKey, slot: Math.floor(now / receiver.resendIntervalMs),
           notification: { payload: payload() }, fallback: r.fallbackReceiver, fallbackAfterMs: r.fallbackAfterMs,
         });
-        this.outbox.kick();
+        queued = true;
       }
     } else {
-      const row = this.db.prepare('SELECT firing, resolved, ts FROM nflog WHERE receiver = ? AND group_key = ?').get(r.receiver, g.groupKey) as
-        { firing: string; resolved: string; ts: number } | undefined;
+      const row = this.stmt.nflogGet.get(r.receiver, g.groupKey);
       const last = row ? { firing: JSON.parse(row.firing) as string[], resolved: JSON.parse(row.resolved) as string[], ts: row.ts } : undefined;
       const f = entry(firing), rs = entry(resolved);
       if (needsUpdate(last, f, rs, sendResolved, r.repeatIntervalMs, now)) {
-        this.db.transaction(() => {
-          if (toSend.length) {
-            this.outbox.enqueue({
-              receiver: r.receiver, groupKey: g.groupKey, slot: Math.floor(now / r.groupIntervalMs),
-              notification: { payload: payload() }, fallback: r.fallbackReceiver, fallbackAfterMs: r.fallbackAfterMs,
-            });
-          }
-          this.db.prepare('INSERT OR REPLACE INTO nflog VALUES (?,?,?,?,?)').run(r.receiver, g.groupKey, JSON.stringify(f), JSON.stringify(rs), now);
-        })();
-        if (toSend.length) this.outbox.kick();
+        // Same transaction as the caller's: the notification and the log entry that suppresses its duplicate.
+        if (toSend.length) {
+          this.outbox.enqueue({
+            receiver: r.receiver, groupKey: g.groupKey, slot: Math.floor(now / r.groupIntervalMs),
+            notification: { payload: payload() }, fallback: r.fallbackReceiver, fallbackAfterMs: r.fallbackAfterMs,
+          });
+          queued = true;
+        }
+        this.stmt.nflogPut.run(r.receiver, g.groupKey, JSON.stringify(f), JSON.stringify(rs), now);
         this.logger.debug('notification queued', { receiver: r.receiver, groupKey: g.groupKey, firing: f.length, resolved: rs.length });
       }
     }
@@ -258,20 +306,20 @@ export class Dispatcher {
     }
     if (g.fps.size === 0) {
       this.groups.delete(id);
-      return;
+      return queued;
     }
     this.schedule(g, id, receiver.type === 'alertmanager' ? receiver.resendIntervalMs : r.groupIntervalMs);
+    return queued;
   }
 
   /** Forgets alerts resolved over an hour ago that no group still holds. */
   private gc(now: number): void {
     const held = new Set<string>();
     for (const g of this.groups.values()) for (const fp of g.fps) held.add(fp);
-    const del = this.db.prepare('DELETE FROM alerts WHERE fingerprint = ?');
     for (const [fp, a] of this.alerts) {
       if (a.endsAt !== 0 && a.endsAt < now - 3600_000 && !held.has(fp)) {
         this.alerts.delete(fp);
-        del.run(fp);
+        this.stmt.alertDel.run(fp);
       }
     }
   }
@@ -284,6 +332,7 @@ export class Dispatcher {
 
   close(): void {
     this.closed = true;
+    this.batchTimer?.cancel();
     for (const g of this.groups.values()) g.timer?.cancel();
     this.groups.clear();
   }

@@ -36,28 +36,32 @@ export interface WebhookPayload {
   alerts: WebhookAlert[];
 }
 
-const FNV64_OFFSET = 14695981039346656037n;
-const FNV64_PRIME = 1099511628211n;
-const MASK64 = (1n << 64n) - 1n;
-
 /**
- * Alertmanager's fingerprint of a label set (FNV-1a 64 over sorted name, 0xff, value, 0xff), as 16 hex digits.
- * BigInt is fine here: it runs once per alert per notification, not per sample.
+ * Alertmanager's fingerprint of a label set (FNV-1a 64 over sorted name, 0xff, value, 0xff, over UTF-8 bytes), as
+ * 16 hex digits. The 64-bit state is kept in four 16-bit limbs so no BigInt is needed.
  */
 export function fingerprint(labels: Record<string, string>): string {
-  let h = FNV64_OFFSET;
-  const add = (bytes: Uint8Array) => {
-    for (const b of bytes) h = ((h ^ BigInt(b)) * FNV64_PRIME) & MASK64;
+  // Offset basis 0xcbf29ce484222325, lowest limb first.
+  let h0 = 0x2325, h1 = 0x8422, h2 = 0x9ce4, h3 = 0xcbf2;
+  const add = (b: number) => {
+    h0 ^= b;
+    // Multiply by the FNV prime 0x100000001b3 (limbs 0x01b3, 0, 0x0100, 0), keeping 64 bits.
+    const r0 = h0 * 0x1b3;
+    const r1 = h1 * 0x1b3 + (r0 >>> 16);
+    const r2 = h2 * 0x1b3 + h0 * 0x100 + (r1 >>> 16);
+    const r3 = h3 * 0x1b3 + h1 * 0x100 + (r2 >>> 16);
+    h0 = r0 & 0xffff; h1 = r1 & 0xffff; h2 = r2 & 0xffff; h3 = r3 & 0xffff;
   };
-  const sep = new Uint8Array([0xff]);
-  const enc = new TextEncoder();
+  const addString = (s: string) => {
+    for (const b of Buffer.from(s, 'utf8')) add(b);
+    add(0xff);
+  };
   for (const name of Object.keys(labels).sort()) {
-    add(enc.encode(name));
-    add(sep);
-    add(enc.encode(labels[name]!));
-    add(sep);
+    addString(name);
+    addString(labels[name]!);
   }
-  return h.toString(16).padStart(16, '0');
+  const hex = (x: number) => x.toString(16).padStart(4, '0');
+  return hex(h3) + hex(h2) + hex(h1) + hex(h0);
 }
 
 /** Go's time.Time JSON form (RFC 3339 with ms trimmed); Go's zero time for 0. */

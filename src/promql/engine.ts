@@ -11,7 +11,7 @@ import type { Labels } from '../model/labels.js';
 import { compareLabels } from '../model/labels.js';
 import { BadDataError, ExecutionError, TimeoutError } from '../model/errors.js';
 import { isStaleNaN, type InstantSample } from '../model/sample.js';
-import type { Querier, Queryable, SelectHints } from '../tsdb/types.js';
+import type { Querier, Queryable, SampleAggregate, SelectHints } from '../tsdb/types.js';
 import {
   type AggregateExpr, type AtModifier, type BinaryExpr, type Call, type Expr, exprType, type MatrixSelector,
   type SubqueryExpr, type VectorSelector,
@@ -23,6 +23,9 @@ import { ELEMENT_FUNCTIONS } from './instant-functions.js';
 import { dropMetricName, keyOf } from './label-ops.js';
 import { parseExpr } from './parser.js';
 import { RANGE_FUNCTIONS, type Window } from './range-functions.js';
+import { aggregateFor, autoResolution } from '../tsdb/downsample/policy.js';
+
+const SUM_OVER_TIME = RANGE_FUNCTIONS.get('sum_over_time')!;
 import { absentLabels, labelJoin, labelReplace, sortVector } from './vector-functions.js';
 
 /** A query result, shaped like Prometheus's API `data` (before JSON formatting). */
@@ -60,11 +63,17 @@ type StepValue =
 interface SeriesData extends Window {
   labels: Labels;
   n: number;
+  /** Set when the samples are downsampled window aggregates (Series.aggregate). */
+  aggregate?: SampleAggregate;
+  /** Lookback of an instant selector over downsampled data: the engine's plus the resolution. */
+  lookback?: number;
 }
 
 class QueryContext {
   samples = 0;
   readonly deadline: number;
+  /** The range function each range selector is an argument of: decides the downsampled aggregate it reads. */
+  readonly rangeFns = new Map<MatrixSelector, string>();
   constructor(
     readonly querier: Querier,
     readonly lookback: number,
@@ -181,10 +190,22 @@ class Evaluator {
     return (at ? this.ctx.atTime(at) : ts) - offset;
   }
 
-  private select(vs: VectorSelector, mint: number, maxt: number, dropStale: boolean): SeriesData[] {
+  /**
+   * Select hints for a selector: the caller's, with the downsampled resolution (the caller's `resolution` forces it;
+   * else the policy of tsdb/downsample/policy.ts) and the aggregate the enclosing function needs.
+   */
+  private hintsFor(vs: VectorSelector, rangeMs: number, fn: string | undefined): SelectHints {
+    const forced = this.ctx.hints?.resolution;
+    const resolution = forced ?? autoResolution({
+      rangeMs, stepMs: this.start === this.end ? 0 : this.interval, start: this.start, offsetMs: vs.offset, pinned: vs.at !== null,
+    });
+    return { ...this.ctx.hints, resolution, aggregate: aggregateFor(fn) };
+  }
+
+  private select(vs: VectorSelector, mint: number, maxt: number, dropStale: boolean, hints?: SelectHints): SeriesData[] {
     this.ctx.checkTimeout();
     const out: SeriesData[] = [];
-    for (const series of this.ctx.querier.select(vs.matchers, mint, maxt, this.ctx.hints)) {
+    for (const series of this.ctx.querier.select(vs.matchers, mint, maxt, hints ?? this.ctx.hints)) {
       const buf = series.samples();
       let t = buf.t, v = buf.v, n = buf.length;
       if (dropStale) {
@@ -201,7 +222,12 @@ class Evaluator {
         }
       }
       if (n === 0) continue;
-      out.push({ labels: series.labels, t, v, n, lo: 0, hi: 0 });
+      const d: SeriesData = { labels: series.labels, t, v, n, lo: 0, hi: 0 };
+      if (series.aggregate !== undefined) {
+        d.aggregate = series.aggregate;
+        d.lookback = this.ctx.lookback + (hints?.resolution ?? 0);
+      }
+      out.push(d);
     }
     return out;
   }
@@ -210,7 +236,8 @@ class Evaluator {
     let d = this.instantData.get(vs);
     if (!d) {
       const [first, last] = this.refRange(vs.at, vs.offset);
-      d = this.select(vs, first - this.ctx.lookback, last, false);
+      const hints = this.hintsFor(vs, 0, undefined);
+      d = this.select(vs, first - this.ctx.lookback - (hints.resolution ?? 0), last, false, hints);
       this.instantData.set(vs, d);
     }
     return d;
@@ -234,7 +261,7 @@ class Evaluator {
 
   private loadRange(ms: MatrixSelector): SeriesData[] {
     const [first, last] = this.refRange(ms.vs.at, ms.vs.offset);
-    return this.select(ms.vs, first - ms.rangeMs, last, true);
+    return this.select(ms.vs, first - ms.rangeMs, last, true, this.hintsFor(ms.vs, ms.rangeMs, this.ctx.rangeFns.get(ms)));
   }
 
   /** Evaluates a subquery's inner expression at its aligned steps over the whole range this evaluator needs. */
@@ -303,7 +330,7 @@ class Evaluator {
       const i = s.hi - 1;
       const t = s.t[i]!;
       const v = s.v[i]!;
-      if (t < minT || isStaleNaN(v)) continue;
+      if (t < (s.lookback === undefined ? minT : refT - s.lookback) || isStaleNaN(v)) continue;
       out.push({ labels: s.labels, v, t });
     }
     this.ctx.addSamples(out.length);
@@ -372,6 +399,7 @@ class Evaluator {
       }
       const scalars: number[] = [];
       e.args.forEach((a, i) => { if (i !== matrixIdx) scalars.push(this.scalarOf(a, ts)); });
+      if (arg.type === 'MatrixSelector' && !this.ctx.rangeFns.has(arg)) this.ctx.rangeFns.set(arg, name);
       const windows = this.windowsAt(arg, ts);
       if (!rangeFn) {
         for (const w of windows) if (w.hi > w.lo) return { kind: 'vector', samples: [] };
@@ -390,7 +418,8 @@ class Evaluator {
       for (const w of windows) {
         if (w.hi === w.lo) continue;
         held += w.hi - w.lo;
-        const v = rangeFn(w, call);
+        // Downsampled counts: each point counts raw samples, so counting them is adding them up.
+        const v = (w.aggregate === 'count' && name === 'count_over_time' ? SUM_OVER_TIME : rangeFn)(w, call);
         if (v === null) continue;
         const labels = keepName ? w.labels : dropMetricName(w.labels);
         if (owners) {
@@ -472,6 +501,11 @@ export class Engine {
   private readonly timeoutMs: number;
   private readonly subqueryStep: number;
   private readonly now: () => number;
+  /**
+   * Resolutions (ms, 0 = raw) that served the last query this engine ran, as the storage reports them (empty if it
+   * does not). Queries run synchronously, so read it right after the call.
+   */
+  servedResolutions: number[] = [];
 
   constructor(opts: EngineOptions = {}) {
     this.lookback = opts.lookbackDeltaMs ?? 5 * 60_000;
@@ -543,11 +577,14 @@ export class Engine {
     q: Queryable, start: number, end: number, hints: SelectHints | undefined, body: (ctx: QueryContext) => Value,
   ): Value {
     const querier = q.querier();
+    this.servedResolutions = [];
     try {
       const ctx = new QueryContext(
         querier, this.lookback, this.maxSamples, this.timeoutMs, this.now, start, end, this.subqueryStep, hints,
       );
-      return body(ctx);
+      const value = body(ctx);
+      this.servedResolutions = querier.servedResolutions?.() ?? [];
+      return value;
     } finally {
       querier.close();
     }

@@ -37,6 +37,11 @@ export interface PoolOptions {
   maxQueued?: number;
   /** V8 heap limits per worker (a query past them fails instead of growing the daemon). Default: Node's. */
   resourceLimits?: ResourceLimits;
+  /**
+   * Niceness of the worker threads (Linux; 0 = same priority as the main thread, 19 = lowest). Higher values let
+   * scrapes and WAL writes preempt queries when threads outnumber cores. Default 10.
+   */
+  niceness?: number;
   /** Worker script. Default: workerScript(). */
   script?: URL;
 }
@@ -125,7 +130,9 @@ export class WorkerPool {
   }
 
   private spawn(): QueryWorker {
-    const w = new QueryWorker(new Worker(this.script, { resourceLimits: this.opts.resourceLimits }));
+    const w = new QueryWorker(
+      new Worker(this.script, { resourceLimits: this.opts.resourceLimits, workerData: { niceness: this.opts.niceness ?? 10 } }),
+    );
     this.all.add(w);
     return w;
   }

@@ -89,14 +89,10 @@ export class WorkerQueryRunner implements QueryRunner {
         defaultSubqueryStepMs: this.subqueryStepMs,
       });
       const worker = await this.pool.acquire(deadline - performance.now());
-      const qlog = (globalThis as { __qlog?: unknown[] }).__qlog;
-      const mark = (what: string) => qlog?.push([what, Math.round(performance.now())]);
-      mark('acquired');
       let res: EvalResponse;
       const view = this.db.readView();
       try {
         const pre = await prefetchHead(view.head, ranges, { deadline, maxSamples: this.maxSamples, sliceMs: this.sliceMs });
-        mark('prefetched');
         const req: EvalRequest = {
           id: this.nextId++,
           kind,
@@ -119,18 +115,14 @@ export class WorkerQueryRunner implements QueryRunner {
           lookbackMs: this.lookbackMs,
           defaultSubqueryStepMs: this.subqueryStepMs,
         };
-        mark('posting');
         res = await worker.call(req, snapshotTransfer(pre.snapshot), deadline - performance.now() + TERMINATE_GRACE_MS);
       } finally {
         view.release();
         this.pool.release(worker);
       }
-      mark('answered');
       if (!res.ok) throw responseError(res.error.kind, res.error.message);
       metrics.samples.observe(res.samples);
-      const out = { value: await unpackValue(res.value) };
-      mark('unpacked');
-      return out;
+      return { value: await unpackValue(res.value) };
     } finally {
       metrics.inFlight.dec();
       metrics.duration.observe({ kind }, (performance.now() - t0) / 1000);

@@ -10,9 +10,10 @@ import type { Matcher } from '../model/matcher.js';
 import { decodeChunkInto, newSampleBuffer } from '../tsdb/chunkenc/index.js';
 import type { QuerySource } from '../tsdb/querier.js';
 import type { SampleBuffer, SelectHints, Series } from '../tsdb/types.js';
+import { StringPacker, packedTransfer, stringTable, type PackedStrings } from './strings.js';
 
 export interface HeadSnapshot {
-  labels: string[];
+  labels: PackedStrings;
   labelEnd: Int32Array;
   chunkEnd: Int32Array;
   minT: Float64Array;
@@ -23,7 +24,7 @@ export interface HeadSnapshot {
 
 /** The buffers of a snapshot, for postMessage's transfer list. */
 export function snapshotTransfer(s: HeadSnapshot): ArrayBuffer[] {
-  return [s.labelEnd, s.chunkEnd, s.minT, s.maxT, s.byteEnd, s.bytes].map((a) => a.buffer as ArrayBuffer);
+  return [...[s.labelEnd, s.chunkEnd, s.minT, s.maxT, s.byteEnd, s.bytes].map((a) => a.buffer as ArrayBuffer), ...packedTransfer(s.labels)];
 }
 
 /**
@@ -32,7 +33,7 @@ export function snapshotTransfer(s: HeadSnapshot): ArrayBuffer[] {
  * grow by doubling.
  */
 export class SnapshotBuilder {
-  private labels: string[] = [];
+  private readonly labels = new StringPacker();
   private labelEnd: Int32Array = new Int32Array(256);
   private chunkEnd: Int32Array = new Int32Array(256);
   private minT: Float64Array = new Float64Array(512);
@@ -77,7 +78,10 @@ export class SnapshotBuilder {
       this.chunkEnd = growI32(this.chunkEnd, this.nSeries * 2);
       this.labelEnd = growI32(this.labelEnd, this.nSeries * 2);
     }
-    for (const l of labels) this.labels.push(l.name, l.value);
+    for (const l of labels) {
+      this.labels.push(l.name);
+      this.labels.push(l.value);
+    }
     this.labelEnd[this.nSeries] = this.labels.length;
     this.chunkEnd[this.nSeries] = this.nChunks;
     this.nSeries++;
@@ -90,7 +94,7 @@ export class SnapshotBuilder {
   /** The packed snapshot (trimmed copies; the builder must not be used afterwards). */
   finish(): HeadSnapshot {
     return {
-      labels: this.labels,
+      labels: this.labels.finish(),
       labelEnd: this.labelEnd.slice(0, this.nSeries),
       chunkEnd: this.chunkEnd.slice(0, this.nSeries),
       minT: this.minT.slice(0, this.nChunks),
@@ -130,11 +134,12 @@ export class SnapshotSource implements QuerySource {
 
   constructor(private readonly snap: HeadSnapshot) {
     const n = snap.chunkEnd.length;
+    const table = stringTable(snap.labels), ids = snap.labels.ids;
     this.seriesLabels = new Array<Labels>(n);
     for (let i = 0; i < n; i++) {
       const from = i === 0 ? 0 : snap.labelEnd[i - 1]!, to = snap.labelEnd[i]!;
       const ls: Label[] = [];
-      for (let j = from; j < to; j += 2) ls.push({ name: snap.labels[j]!, value: snap.labels[j + 1]! });
+      for (let j = from; j < to; j += 2) ls.push({ name: table[ids[j]!]!, value: table[ids[j + 1]!]! });
       this.seriesLabels[i] = ls;
     }
   }

@@ -4,25 +4,29 @@
  * main thread while it deserializes them. The main thread rebuilds the Value in slices that yield to the event
  * loop; series share the transferred arrays (subarray views) instead of copying them.
  *
- * Layout: series i has label strings [labelEnd[i-1], labelEnd[i]) (name, value, …) and points
+ * Layout: series i has label strings [labelEnd[i-1], labelEnd[i]) of the packed `labels` (name, value, …) and points
  * [pointEnd[i-1], pointEnd[i]) of t and v (index -1 reads 0).
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Label, Labels } from '../model/labels.js';
 import type { InstantSample } from '../model/sample.js';
 import type { MatrixSeries, Value } from '../promql/index.js';
+import { StringPacker, packedTransfer, stringTable, type PackedStrings } from './strings.js';
 
 export type WireValue =
   | { type: 'scalar'; t: number; v: number }
   | { type: 'string'; t: number; v: string }
-  | { type: 'vector' | 'matrix'; labels: string[]; labelEnd: Int32Array; pointEnd: Int32Array; t: Float64Array; v: Float64Array };
+  | { type: 'vector' | 'matrix'; labels: PackedStrings; labelEnd: Int32Array; pointEnd: Int32Array; t: Float64Array; v: Float64Array };
 
 /** Packs a value for postMessage. */
 export function packValue(value: Value): WireValue {
   if (value.type === 'scalar' || value.type === 'string') return value;
-  const labels: string[] = [];
+  const labels = new StringPacker();
   const push = (ls: Labels) => {
-    for (const l of ls) labels.push(l.name, l.value);
+    for (const l of ls) {
+      labels.push(l.name);
+      labels.push(l.value);
+    }
   };
   if (value.type === 'vector') {
     const n = value.samples.length;
@@ -35,7 +39,7 @@ export function packValue(value: Value): WireValue {
       t[i] = s.t;
       v[i] = s.v;
     }
-    return { type: 'vector', labels, labelEnd, pointEnd, t, v };
+    return { type: 'vector', labels: labels.finish(), labelEnd, pointEnd, t, v };
   }
   const n = value.series.length;
   let points = 0;
@@ -51,13 +55,13 @@ export function packValue(value: Value): WireValue {
     at += s.t.length;
     pointEnd[i] = at;
   }
-  return { type: 'matrix', labels, labelEnd, pointEnd, t, v };
+  return { type: 'matrix', labels: labels.finish(), labelEnd, pointEnd, t, v };
 }
 
 /** The buffers of a packed value, for postMessage's transfer list. */
 export function wireTransfer(w: WireValue): ArrayBuffer[] {
   if (w.type === 'scalar' || w.type === 'string') return [];
-  return [w.labelEnd, w.pointEnd, w.t, w.v].map((a) => a.buffer as ArrayBuffer);
+  return [...[w.labelEnd, w.pointEnd, w.t, w.v].map((a) => a.buffer as ArrayBuffer), ...packedTransfer(w.labels)];
 }
 
 /** Series rebuilt between yields to the event loop. */
@@ -67,9 +71,10 @@ const SERIES_PER_SLICE = 512;
 export async function unpackValue(w: WireValue): Promise<Value> {
   if (w.type === 'scalar' || w.type === 'string') return w;
   const n = w.labelEnd.length;
+  const table = stringTable(w.labels), ids = w.labels.ids;
   const labelsAt = (i: number): Labels => {
     const out: Label[] = [];
-    for (let j = i === 0 ? 0 : w.labelEnd[i - 1]!; j < w.labelEnd[i]!; j += 2) out.push({ name: w.labels[j]!, value: w.labels[j + 1]! });
+    for (let j = i === 0 ? 0 : w.labelEnd[i - 1]!; j < w.labelEnd[i]!; j += 2) out.push({ name: table[ids[j]!]!, value: table[ids[j + 1]!]! });
     return out;
   };
   if (w.type === 'vector') {

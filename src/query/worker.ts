@@ -5,7 +5,7 @@
  */
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { BlockCache, evaluate, type EvalRequest } from './evaluate.js';
 import { wireTransfer } from './wire.js';
 
@@ -26,7 +26,7 @@ function lowerPriority(nice: number): void {
 if (parentPort === null) throw new Error('BUG: query worker started outside a worker thread');
 const port = parentPort;
 const blocks = new BlockCache();
-lowerPriority(10);
+lowerPriority(typeof workerData?.niceness === 'number' ? (workerData.niceness as number) : 10);
 
 port.on('message', (req: EvalRequest) => {
   const res = evaluate(req, blocks);

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { STALE_NAN } from '../model/sample.js';
-import { decodeWriteRequestReflect, encodeWriteRequestReflect, decodeReadRequest, encodeReadRequest, decodeReadResponse, encodeReadResponse, type WireSeries } from './proto.js';
-import { decodeWriteRequestRaw, encodeWriteRequestRaw, ProtoError } from './write-codec.js';
+import {
+  decodeWriteRequestReflect, encodeWriteRequestReflect, decodeReadRequest, encodeReadRequest, decodeReadResponse, encodeReadResponse,
+  encodeReadResponseReflect, decodeReadResponseReflect, type WireSeries,
+} from './proto.js';
+import { decodeReadResponseRaw, decodeWriteRequestRaw, encodeReadResponseRaw, encodeWriteRequestRaw, ProtoError } from './write-codec.js';
 import { InvalidLabelsError, normalizeWireLabels, withExternalLabels } from './labels.js';
 
 /** Bit-exact view of a series (values as hex bytes, so NaN payloads and -0 count). */
@@ -64,6 +67,15 @@ describe('WriteRequest codec', () => {
 });
 
 describe('ReadRequest / ReadResponse', () => {
+  it('frames ReadResponse exactly as the reflection encoder does, and each decodes the other', () => {
+    fc.assert(fc.property(fc.array(fc.array(series, { maxLength: 3 }), { maxLength: 3 }), (results) => {
+      const fast = encodeReadResponseRaw(results);
+      expect(Buffer.from(fast).toString('hex')).toBe(Buffer.from(encodeReadResponseReflect(results)).toString('hex'));
+      expect(decodeReadResponseRaw(fast).map(bits)).toEqual(results.map(bits));
+      expect(decodeReadResponseReflect(fast).map(bits)).toEqual(results.map(bits));
+    }), { numRuns: 100 });
+  });
+
   it('round-trip through the reflection codec', () => {
     const req = {
       queries: [{ startMs: -5, endMs: 1_700_000_000_123, matchers: [{ type: '=~' as const, name: '__name__', value: 'up|down' }, { type: '!~' as const, name: 'job', value: 'x' }] }],

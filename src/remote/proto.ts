@@ -10,7 +10,7 @@
 import protobuf from 'protobufjs';
 import snappy from 'snappy';
 import type { Label } from '../model/labels.js';
-import { decodeWriteRequestRaw, encodeWriteRequestRaw, ProtoError } from './write-codec.js';
+import { decodeReadResponseRaw, decodeWriteRequestRaw, encodeReadResponseRaw, encodeWriteRequestRaw, ProtoError } from './write-codec.js';
 
 const root = protobuf.Root.fromJSON({
   nested: {
@@ -226,20 +226,29 @@ export function encodeReadRequest(req: WireReadRequest): Buffer {
   return compress(ReadRequestT.encode(msg).finish());
 }
 
-/** Encodes one QueryResult per query as a snappy-compressed ReadResponse (SAMPLES response type). */
+/** Encodes one QueryResult per query as a snappy-compressed ReadResponse (SAMPLES response type), fast codec. */
 export function encodeReadResponse(results: readonly (readonly WireSeries[])[]): Buffer {
-  const msg = ReadResponseT.fromObject({ results: results.map((r) => ({ timeseries: r.map(seriesToPlain) })) });
-  return compress(ReadResponseT.encode(msg).finish());
+  return compress(encodeReadResponseRaw(results));
 }
 
-/** Decodes a snappy-compressed ReadResponse into one series list per query. */
+/** Decodes a snappy-compressed ReadResponse into one series list per query (fast codec). */
 export function decodeReadResponse(body: Uint8Array): WireSeries[][] {
   const raw = uncompress(body, 'ReadResponse');
-  let msg: { results?: { timeseries?: DecodedSeries[] }[] };
   try {
-    msg = ReadResponseT.decode(raw) as unknown as typeof msg;
+    return decodeReadResponseRaw(raw);
   } catch (e) {
-    throw new WireDecodeError('ReadResponse', raw.length, e);
+    if (e instanceof ProtoError) throw new WireDecodeError('ReadResponse', raw.length, e);
+    throw e;
   }
+}
+
+/** The reference encoder (protobufjs reflection) of an uncompressed ReadResponse. */
+export function encodeReadResponseReflect(results: readonly (readonly WireSeries[])[]): Uint8Array {
+  return ReadResponseT.encode(ReadResponseT.fromObject({ results: results.map((r) => ({ timeseries: r.map(seriesToPlain) })) })).finish();
+}
+
+/** The reference decoder (protobufjs reflection) of an uncompressed ReadResponse. */
+export function decodeReadResponseReflect(raw: Uint8Array): WireSeries[][] {
+  const msg = ReadResponseT.decode(raw) as unknown as { results?: { timeseries?: DecodedSeries[] }[] };
   return (msg.results ?? []).map((r) => (r.timeseries ?? []).map(seriesFromDecoded));
 }

@@ -6,7 +6,7 @@
  * - A request is sent when `max_samples_per_send` samples wait, or `batch_send_deadline` after the oldest waiting
  *   sample arrived. One request is in flight at a time (one shard), so samples reach the remote in commit order.
  * - 5xx, 429 (with `retry_on_http_429`) and network errors are retried with exponential backoff from
- *   `min_backoff` to `max_backoff`, without end until the request succeeds or the queue stops; other 4xx
+ *   `min_backoff` to `max_backoff` (or after the answer's Retry-After), without end until the request succeeds or the queue stops; other 4xx
  *   answers drop the request with an error log.
  * - Memory is bounded: at most `capacity × max_shards` samples wait (what Prometheus would buffer with the same
  *   settings); beyond that new samples are dropped and counted.
@@ -78,6 +78,15 @@ function tlsOptions(http: HTTPClientConfig) {
   };
 }
 
+/** Retry-After as delay-seconds or an HTTP date, in ms from `now`; 0 when absent or unreadable. */
+export function parseRetryAfter(h: string | string[] | undefined, now: number): number {
+  const v = (Array.isArray(h) ? h[0] : h)?.trim();
+  if (!v) return 0;
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? 0 : Math.max(0, at - now);
+}
+
 export class RemoteQueue implements CommitObserver {
   readonly name: string;
   readonly maxPending: number;
@@ -106,7 +115,11 @@ export class RemoteQueue implements CommitObserver {
   private retryTimer: TimerHandle | null = null;
   private pumping: Promise<void> | null = null;
   private stopped = false;
+  /** Aborts the send loop's request in flight when the queue stops, so shutdown never waits out remote_timeout. */
+  private readonly stopping = new AbortController();
   private highestSent = 0;
+  /** From the last answer's Retry-After header, ms (0: none). */
+  private retryAfterMs = 0;
 
   constructor(opts: RemoteQueueOptions) {
     this.cfg = opts.config;
@@ -173,8 +186,9 @@ export class RemoteQueue implements CommitObserver {
 
   /** Sends everything waiting now, retrying as configured; resolves when the queue is empty or stopped. */
   async flush(): Promise<void> {
-    this.deadlineHit = true;
     for (;;) {
+      // Re-set each round: samples committed during a send would otherwise wait for their own deadline.
+      this.deadlineHit = true;
       this.kick();
       await this.pumping;
       if (this.stopped || this.pending === 0 || this.retryTimer !== null) return;
@@ -188,6 +202,7 @@ export class RemoteQueue implements CommitObserver {
   async stop(deadlineMs = 5_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.stopping.abort();
     this.deadlineTimer?.cancel();
     this.retryTimer?.cancel();
     this.deadlineTimer = this.retryTimer = null;
@@ -196,7 +211,7 @@ export class RemoteQueue implements CommitObserver {
     while (this.pending > 0 && Date.now() < until) {
       const b = this.inflight ?? this.takeBatch();
       this.inflight = null;
-      if (b === null) break;
+      if (b === null) continue; // every sample taken was older than sample_age_limit
       const outcome = await this.send(b, Math.min(this.cfg.remoteTimeoutMs, Math.max(1, until - Date.now())));
       if (outcome === 'retry') {
         this.inflight = b;
@@ -231,6 +246,8 @@ export class RemoteQueue implements CommitObserver {
   }
 
   private async pump(): Promise<void> {
+    // Encoding starts after the committing caller (a scrape loop, the receiver) has returned, not inside its commit.
+    await Promise.resolve();
     const maxPerSend = this.cfg.queueConfig.maxSamplesPerSend;
     while (!this.stopped) {
       if (this.inflight === null) {
@@ -243,11 +260,14 @@ export class RemoteQueue implements CommitObserver {
         this.inflight = this.takeBatch();
         if (this.inflight === null) continue;
       }
-      const outcome = await this.send(this.inflight, this.cfg.remoteTimeoutMs);
+      const outcome = await this.send(this.inflight, this.cfg.remoteTimeoutMs, this.stopping.signal);
       if (outcome === 'retry') {
+        if (this.stopped) break;
         this.attempts++;
         const q = this.cfg.queueConfig;
-        const wait = Math.min(q.maxBackoffMs, q.minBackoffMs * 2 ** Math.min(this.attempts - 1, 30));
+        const backoff = Math.min(q.maxBackoffMs, q.minBackoffMs * 2 ** Math.min(this.attempts - 1, 30));
+        // A server that says when to come back (Retry-After on 429/5xx) is believed, as Prometheus does.
+        const wait = this.retryAfterMs > 0 ? this.retryAfterMs : backoff;
         this.retryTimer = this.clock.setTimeout(() => {
           this.retryTimer = null;
           this.kick();
@@ -304,22 +324,25 @@ export class RemoteQueue implements CommitObserver {
     return { body: encodeWriteRequest(series), samples, maxT };
   }
 
-  private async send(b: Batch, timeoutMs: number): Promise<Outcome> {
+  private async send(b: Batch, timeoutMs: number, cancel?: AbortSignal): Promise<Outcome> {
     const m = queueMetrics();
     let status: number;
     let text = '';
+    this.retryAfterMs = 0;
     try {
       const res = await request(this.cfg.url, {
         dispatcher: this.dispatcher,
         method: 'POST',
         headers: this.headers,
         body: b.body,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: cancel ? AbortSignal.any([AbortSignal.timeout(timeoutMs), cancel]) : AbortSignal.timeout(timeoutMs),
       });
       status = res.statusCode;
+      if (status === 429 || status >= 500) this.retryAfterMs = parseRetryAfter(res.headers['retry-after'], this.clock.now());
       text = status >= 300 ? (await res.body.text()).slice(0, 512) : '';
       if (status < 300) await res.body.dump();
     } catch (e) {
+      if (cancel?.aborted) return 'retry';
       this.logger.warn('remote write request failed; will retry', { err: e, samples: b.samples, attempt: this.attempts + 1 });
       m.retried.inc(this.metricLabels, b.samples);
       return 'retry';

@@ -174,4 +174,19 @@ describe('POST /api/v1/read', () => {
     const res = await fetch(`${v.url}/api/v1/read`, { method: 'POST', body: 'junk' });
     expect(res.status).toBe(400);
   });
+
+  it('refuses a request that would return more samples than the limit', async () => {
+    const small = await startVigil([], { readSampleLimit: 3 });
+    try {
+      appendRows(small.db.appender(), [[{ __name__: 'a' }, 1000, 1], [{ __name__: 'b' }, 1000, 1]]);
+      appendRows(small.db.appender(), [[{ __name__: 'a' }, 2000, 1]]);
+      const q = (value: string) => ({ startMs: 0, endMs: 5000, matchers: [{ type: '=~' as const, name: '__name__', value }] });
+      expect((await read(small.url, { queries: [q('a|b')], acceptedResponseTypes: [] })).status).toBe(200);
+      const over = await read(small.url, { queries: [q('a|b'), q('a')], acceptedResponseTypes: [] });
+      expect(over.status).toBe(400);
+      expect(over.body.toString()).toMatch(/exceeded sample limit \(3\)/);
+    } finally {
+      await small.close();
+    }
+  });
 });

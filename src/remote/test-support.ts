@@ -1,6 +1,7 @@
 /**
  * Test fixtures shared by the remote and federation tests (not part of the public entry): a real Db in a temp dir
- * behind vigil's real HTTP server on a loopback port, with the remote routes (and a tap) wired as the daemon does.
+ * behind vigil's real HTTP server on a loopback port, with the remote routes, /federate and a tap wired as the
+ * daemon does.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +15,7 @@ import type { WireSeries } from './proto.js';
 import { parseConfig, type RemoteWriteConfig } from '../config/index.js';
 import { Db } from '../tsdb/db.js';
 import { registerRemote } from './routes.js';
+import { registerFederate } from '../federate/federate.js';
 import { AppenderTap } from './tap.js';
 
 export interface VigilUnderTest {
@@ -25,13 +27,14 @@ export interface VigilUnderTest {
   close(): Promise<void>;
 }
 
-/** Opens a Db in a new temp dir and serves the remote routes on 127.0.0.1:0. */
-export async function startVigil(externalLabels: Labels = []): Promise<VigilUnderTest> {
+/** Opens a Db in a new temp dir and serves the remote routes and /federate on 127.0.0.1:0. */
+export async function startVigil(externalLabels: Labels = [], opts: { readSampleLimit?: number } = {}): Promise<VigilUnderTest> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-remote-'));
   const db = await Db.open(dir);
   const tap = new AppenderTap(() => db.appender());
   const http = createHttpServer(nopLogger);
-  registerRemote(http.router, { storage: db, appender: tap.appender, externalLabels, logger: nopLogger });
+  registerRemote(http.router, { storage: db, appender: tap.appender, externalLabels, logger: nopLogger, readSampleLimit: opts.readSampleLimit });
+  registerFederate(http.router, { storage: db, externalLabels, logger: nopLogger });
   const addr = await http.listen('127.0.0.1', 0);
   return {
     db, http, tap, dir,

@@ -9,6 +9,8 @@
  *
  * Wire layout (proto3): WriteRequest{1: repeated TimeSeries}; TimeSeries{1: repeated Label, 2: repeated Sample,
  * 3: exemplars, 4: histograms (both skipped)}; Label{1: name, 2: value}; Sample{1: double value, 2: int64 timestamp}.
+ * A remote-read QueryResult{1: repeated TimeSeries} has exactly WriteRequest's layout, so ReadResponse{1: repeated
+ * QueryResult} is framed around the same codec.
  */
 import type { Label } from '../model/labels.js';
 import type { WireSeries } from './proto.js';
@@ -317,4 +319,34 @@ export function encodeWriteRequestRaw(series: readonly WireSeries[]): Uint8Array
   }
   if (p !== total) throw new Error(`BUG: WriteRequest encoder wrote ${p} bytes, sized ${total}`);
   return buf;
+}
+
+/** Encodes one QueryResult per query as an uncompressed ReadResponse. */
+export function encodeReadResponseRaw(results: readonly (readonly WireSeries[])[]): Uint8Array {
+  const bodies = results.map(encodeWriteRequestRaw);
+  let total = 0;
+  for (const b of bodies) total += 1 + varintLen(b.length) + b.length;
+  const buf = new Uint8Array(total);
+  let p = 0;
+  for (const b of bodies) {
+    buf[p++] = 0x0a;
+    p = writeVarint(buf, p, b.length);
+    buf.set(b, p);
+    p += b.length;
+  }
+  return buf;
+}
+
+/** Decodes an uncompressed ReadResponse into one series list per query. Throws ProtoError on malformed input. */
+export function decodeReadResponseRaw(buf: Uint8Array): WireSeries[][] {
+  const r = new Reader(buf);
+  const out: WireSeries[][] = [];
+  while (r.pos < buf.length) {
+    const tag = r.uint32(buf.length);
+    if (tag !== 0x0a) { r.skip(tag & 7, buf.length); continue; }
+    const end = r.lengthEnd(buf.length);
+    out.push(decodeWriteRequestRaw(buf.subarray(r.pos, end)));
+    r.pos = end;
+  }
+  return out;
 }

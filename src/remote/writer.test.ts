@@ -17,7 +17,7 @@ interface Recorder {
   close(): Promise<void>;
 }
 
-async function recorder(statuses: number[] = []): Promise<Recorder> {
+async function recorder(statuses: Array<number | [number, Record<string, string>]> = []): Promise<Recorder> {
   const requests: Recorder['requests'] = [];
   const script = [...statuses];
   const server = http.createServer((req, res) => {
@@ -25,8 +25,9 @@ async function recorder(statuses: number[] = []): Promise<Recorder> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       requests.push({ headers: req.headers, series: decodeWriteRequest(Buffer.concat(chunks)) });
-      const status = script.shift() ?? 204;
-      res.writeHead(status, { 'Content-Type': 'text/plain' });
+      const next = script.shift() ?? 204;
+      const [status, extra] = typeof next === 'number' ? [next, {}] : next;
+      res.writeHead(status, { 'Content-Type': 'text/plain', ...extra });
       res.end(status >= 300 ? `scripted failure ${status}` : '');
     });
   });
@@ -155,6 +156,36 @@ describe('RemoteWriter', () => {
     expect(w.list()[0]!.pending).toBe(0);
   });
 
+  it('waits as long as a Retry-After header asks instead of the backoff', async () => {
+    const rec = await recorder([[503, { 'Retry-After': '3' }], [429, { 'Retry-After': new Date(1_700_000_000_000 + 1000 + 3000 + 1500).toUTCString() }]]);
+    recorders.push(rec);
+    writer(rec.url, 'name: retry-after\nqueue_config: {batch_send_deadline: 1s, min_backoff: 10ms, max_backoff: 20ms}');
+    appendRows(src.tap.appender(), [[{ __name__: 'ra' }, 1000, 1]]);
+    await clock.advance(1000);
+    expect(rec.requests).toHaveLength(1);
+    await clock.advance(2999);
+    expect(rec.requests).toHaveLength(1);
+    await clock.advance(1); // 3 s after the 503
+    expect(rec.requests).toHaveLength(2);
+    // An HTTP date 1.5 s ahead (HTTP dates have whole seconds: 1 s here, as 0.5 s are cut).
+    await clock.advance(999);
+    expect(rec.requests).toHaveLength(2);
+    await clock.advance(1);
+    expect(rec.requests).toHaveLength(3);
+  });
+
+  it('drops samples older than sample_age_limit when a request is built', async () => {
+    const rec = await recorder();
+    recorders.push(rec);
+    const w = writer(rec.url, 'name: aged\nqueue_config: {sample_age_limit: 10s}');
+    const before = await metric('dropped', { remote_name: 'aged', reason: 'too_old' });
+    const now = clock.now();
+    appendRows(src.tap.appender(), [[{ __name__: 'old' }, now - 20_000, 1], [{ __name__: 'fresh' }, now - 5_000, 2]]);
+    await w.flush();
+    expect(received(rec)).toEqual(new Map([['__name__=fresh', [[now - 5_000, 2]]]]));
+    expect(await metric('dropped', { remote_name: 'aged', reason: 'too_old' })).toBe(before + 1);
+  });
+
   it('drops a request the remote refuses with 400, without retrying', async () => {
     const rec = await recorder([400]);
     recorders.push(rec);
@@ -222,5 +253,31 @@ describe('RemoteWriter', () => {
     expect(received(rec).get('__name__=c')).toEqual([[1000, 1]]);
     await w.applyConfig([]);
     expect(w.list()).toEqual([]);
+  });
+
+  it('stops promptly while a request hangs, counting what it could not send', async () => {
+    const hung: http.ServerResponse[] = [];
+    const server = http.createServer((_req, res) => { hung.push(res); });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/write`;
+      // remote_timeout beyond the test's own timeout: only aborting the request lets stop() return.
+      const w = new RemoteWriter([remoteWriteConfig(url, 'name: hang\nremote_timeout: 5m\nqueue_config: {batch_send_deadline: 1s}')], {
+        tap: src.tap, externalLabels: [], logger: nopLogger, clock, flushDeadlineMs: 50,
+      });
+      w.start();
+      const before = await metric('dropped', { remote_name: 'hang', reason: 'shutdown' });
+      appendRows(src.tap.appender(), [[{ __name__: 'h' }, 1000, 1]]);
+      void clock.advance(1000);
+      while (hung.length === 0) await new Promise((r) => setImmediate(r));
+      const q = w.list()[0]!;
+      await w.applyConfig([]); // stops the queue: aborts the hung request; the last attempt hangs too, cut at 50 ms
+      expect(q.pending).toBe(0);
+      expect(await metric('dropped', { remote_name: 'hang', reason: 'shutdown' })).toBe(before + 1);
+    } finally {
+      for (const r of hung) r.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

@@ -17,6 +17,8 @@ export interface RemoteWriterOptions {
   logger: Logger;
   /** Default the system clock. Drives batch deadlines and retry backoff. */
   clock?: Clock;
+  /** Real time a stopping queue spends on its last attempt to send what waits. Default 5 s. */
+  flushDeadlineMs?: number;
 }
 
 /** What distinguishes two configs of one queue; compiled regexes are compared by their source. */
@@ -55,7 +57,7 @@ export class RemoteWriter implements CommitObserver {
     this.configs = configs;
     this.opts.externalLabels = externalLabels;
     const stale = this.sync(configs, externalLabels);
-    await Promise.all(stale.map((q) => q.stop()));
+    await Promise.all(stale.map((q) => q.stop(this.opts.flushDeadlineMs)));
   }
 
   /** Stops receiving, then stops every queue (each makes one last attempt to send what waits). */
@@ -64,7 +66,7 @@ export class RemoteWriter implements CommitObserver {
     this.unsubscribe = null;
     const qs = [...this.queues.values()].map((e) => e.queue);
     this.queues.clear();
-    await Promise.all(qs.map((q) => q.stop()));
+    await Promise.all(qs.map((q) => q.stop(this.opts.flushDeadlineMs)));
   }
 
   /** Sends everything waiting in every queue now (retrying as configured). For shutdown hooks and tests. */

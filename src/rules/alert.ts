@@ -4,7 +4,7 @@
  * after the condition clears, and retains resolved alerts for 15 minutes so their resolution can be re-sent.
  * The state transitions follow Prometheus's AlertingRule.Eval.
  */
-import { labelsToObject, labelsFromObject, hashLabels, METRIC_NAME, type Labels } from '../model/labels.js';
+import { labelsToObject, labelsFromObject, METRIC_NAME, type Labels } from '../model/labels.js';
 import type { InstantSample } from '../model/sample.js';
 import { ExecutionError } from '../model/errors.js';
 import { expandAlertTemplate, type QueryFunc } from './template.js';
@@ -63,8 +63,12 @@ function withoutName(ls: Labels): Record<string, string> {
   return o;
 }
 
+/** Identity of a label set (names sorted; JSON keeps it unambiguous). */
 function key(o: Record<string, string>): string {
-  return String(hashLabels(labelsFromObject(o))) + JSON.stringify(Object.entries(o).sort());
+  const names = Object.keys(o).sort();
+  let s = '';
+  for (const n of names) s += JSON.stringify(n) + ':' + JSON.stringify(o[n]) + ',';
+  return s;
 }
 
 export class RecordingRule {

@@ -159,6 +159,9 @@ export function toFixedGo(v: number, prec: number): string {
   if (Math.abs(v) >= 1e21) return BigInt(v).toString() + (prec > 0 ? '.' + '0'.repeat(prec) : '');
   const js = v.toFixed(prec);
   if (prec > 60) return js;
+  // A tie needs the next digits to read 5, 0, 0 even at a few extra digits; most values are ruled out cheaply.
+  const probe = Math.abs(v).toFixed(prec + 3);
+  if (!probe.endsWith('500')) return js;
   // 100 digits show the exact binary value far enough to recognise a tie.
   const long = Math.abs(v).toFixed(Math.min(100, prec + 40));
   const dot = long.indexOf('.');
@@ -174,6 +177,8 @@ export function toFixedGo(v: number, prec: number): string {
 export function toExponentialGo(v: number, fd: number): string {
   const js = v.toExponential(fd);
   if (fd > 60 || v === 0) return js;
+  const probe = Math.abs(v).toExponential(fd + 3).split('e')[0]!;
+  if (!probe.endsWith('500')) return js;
   const long = Math.abs(v).toExponential(Math.min(100, fd + 40));
   const [mant, exp] = long.split('e') as [string, string];
   const digits = mant.replace('.', '');

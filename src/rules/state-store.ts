@@ -27,6 +27,9 @@ export class AlertStateStore {
   private readonly selectRule: Database.Statement<[string], Row>;
   private readonly deleteRule: Database.Statement<[string]>;
   private readonly insert: Database.Statement<unknown[]>;
+  private readonly deleteOne: Database.Statement<[string, string]>;
+  /** What is on disk, per rule and alert, as a signature of the restorable fields (to write only changes). */
+  private readonly saved = new Map<string, Map<string, string>>();
 
   /** Opens (creating if needed) the store at `path`. */
   constructor(path: string) {
@@ -40,7 +43,8 @@ export class AlertStateStore {
       valid_until INTEGER NOT NULL, saved_at INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (rule_key, alert_key))`);
     this.selectRule = this.db.prepare('SELECT * FROM alert_state WHERE rule_key = ?');
     this.deleteRule = this.db.prepare('DELETE FROM alert_state WHERE rule_key = ?');
-    this.insert = this.db.prepare(`INSERT INTO alert_state VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+    this.insert = this.db.prepare(`INSERT OR REPLACE INTO alert_state VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+    this.deleteOne = this.db.prepare('DELETE FROM alert_state WHERE rule_key = ? AND alert_key = ?');
   }
 
   /**
@@ -50,7 +54,10 @@ export class AlertStateStore {
    */
   load(ruleKey: string, pendingSince = -Infinity): Map<string, Alert> {
     const out = new Map<string, Alert>();
+    const sigs = new Map<string, string>();
+    this.saved.set(ruleKey, sigs);
     for (const r of this.selectRule.all(ruleKey)) {
+      sigs.set(r.alert_key, 'loaded');
       if (r.state === 'pending' && r.saved_at < pendingSince) continue;
       out.set(r.alert_key, {
         labels: JSON.parse(r.labels) as Record<string, string>,
@@ -62,14 +69,32 @@ export class AlertStateStore {
     return out;
   }
 
-  /** Replaces the saved alerts of several rules in one transaction; `now` (ms) stamps them. */
+  /**
+   * Makes the saved alerts of several rules equal to `rules`, in one transaction; `now` (ms) stamps written rows.
+   * Only alerts whose state, times or send bookkeeping changed are written (values and annotations ride along
+   * with those writes), so a steady evaluation costs no disk writes.
+   */
   save(rules: Iterable<[string, ReadonlyMap<string, Alert>]>, now: number): void {
     this.db.transaction(() => {
       for (const [ruleKey, alerts] of rules) {
-        this.deleteRule.run(ruleKey);
+        let sigs = this.saved.get(ruleKey);
+        if (!sigs) {
+          // Never loaded in this process: start from a clean slate for this rule.
+          this.deleteRule.run(ruleKey);
+          this.saved.set(ruleKey, (sigs = new Map()));
+        }
         for (const [k, a] of alerts) {
+          const sig = `${a.state}|${a.activeAt}|${a.firedAt}|${a.keepFiringSince}|${a.resolvedAt}|${a.lastSentAt}|${a.validUntil}`;
+          if (sigs.get(k) === sig) continue;
           this.insert.run(ruleKey, k, JSON.stringify(a.labels), JSON.stringify(a.annotations), a.state,
             Number.isNaN(a.value) ? null : a.value, a.activeAt, a.firedAt, a.keepFiringSince, a.resolvedAt, a.lastSentAt, a.validUntil, now);
+          sigs.set(k, sig);
+        }
+        for (const k of [...sigs.keys()]) {
+          if (!alerts.has(k)) {
+            this.deleteOne.run(ruleKey, k);
+            sigs.delete(k);
+          }
         }
       }
     })();
@@ -78,7 +103,13 @@ export class AlertStateStore {
   /** Drops saved state of rules not in `keep` (rules removed by a reload). */
   retainOnly(keep: ReadonlySet<string>): void {
     const all = this.db.prepare('SELECT DISTINCT rule_key AS k FROM alert_state').all() as Array<{ k: string }>;
-    this.db.transaction(() => { for (const { k } of all) if (!keep.has(k)) this.deleteRule.run(k); })();
+    this.db.transaction(() => {
+      for (const { k } of all) {
+        if (keep.has(k)) continue;
+        this.deleteRule.run(k);
+        this.saved.delete(k);
+      }
+    })();
   }
 
   close(): void {

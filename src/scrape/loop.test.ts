@@ -274,6 +274,26 @@ describe('ScrapeLoop', () => {
     }
   });
 
+  it('re-creates series the head garbage-collected, with the labels of their raw key, for samples and stale markers', async () => {
+    const loop = loopFor(options());
+    target.reply = { body: 'x{a="q\\"\\\\z"} 1\nw 5\n' };
+    await loop.scrape(1000);
+    // Every series' samples are older than the boundary: the head drops them all, so the cached refs die.
+    db.head.truncate(7_200_000);
+    expect(read('x')).toHaveLength(0);
+    target.reply = { body: 'w 6\n' };
+    await loop.scrape(7_300_000);
+    const x = only('x');
+    expect(x.labels).toEqual({ __name__: 'x', a: 'q"\\z', job: 'test', instance: target.address });
+    expect(x.t).toEqual([7_300_000]);
+    expect(isStaleNaN(x.v[0]!)).toBe(true);
+    expect(only('w')).toMatchObject({ t: [7_300_000], v: [6] });
+    target.reply = { body: 'w 7\nx{a="q\\"\\\\z"} 2\n' };
+    db.head.truncate(14_400_000);
+    await loop.scrape(14_500_000);
+    expect(only('x')).toMatchObject({ labels: { a: 'q"\\z' }, t: [14_500_000], v: [2] });
+  });
+
   it('sends basic auth and bearer credentials', async () => {
     target.reply = { body: 'x 1\n' };
     await loopFor(options({ headers: { Authorization: 'Bearer s3cret' } })).scrape(1000);

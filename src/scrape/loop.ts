@@ -14,22 +14,12 @@ import { Entry, ExpositionParser, formatFromContentType, type MetricType } from 
 import { fetchBody } from './fetch.js';
 import type { ScrapeOptions, ScrapeTarget, TargetHealth } from './target.js';
 import { scrapeMetrics } from './metrics.js';
+import { DROPPED, EXPLICIT_TS, SeriesCache } from './series-cache.js';
 
 export interface FamilyMetadata {
   type: MetricType;
   help: string;
   unit: string;
-}
-
-interface CacheEntry {
-  /** Head series ref; 0 when the series was dropped by metric relabeling. */
-  ref: number;
-  labels: Labels | null;
-  /** Iteration in which the series was last seen, and the one before (restored when a scrape fails). */
-  seen: number;
-  prev: number;
-  /** Sample carried an explicit timestamp: such series get no staleness marker (Prometheus does the same). */
-  explicitTs: boolean;
 }
 
 /** A scrape that must fail as a whole; the message becomes the target's lastError. */
@@ -58,7 +48,13 @@ export class ScrapeLoop {
   lastScrapeDurationMs = 0;
   readonly metadata = new Map<string, FamilyMetadata>();
 
-  private readonly cache = new Map<string, CacheEntry>();
+  /**
+   * Series of recent scrapes by their raw bytes. Labels are not kept: the head holds them, and the rare caller that
+   * needs them again (a series the head garbage-collected) re-derives them from the key bytes.
+   */
+  private readonly cache = new SeriesCache();
+  /** The batch reused by every scrape of this loop (its buffers keep their grown size). */
+  private app: Appender | null = null;
   private readonly reportRefs = new Int32Array(REPORT_NAMES.length);
   private readonly reportLabels: Labels[];
   private readonly builder = new LabelsBuilder();
@@ -121,7 +117,7 @@ export class ScrapeLoop {
     this.timer = null;
     if (this.running) await this.running;
     if (!markStale) return;
-    const app = this.deps.appender();
+    const app = this.appender();
     const t = this.deps.clock.now();
     this.appendStale(app, t, this.iter + 1);
     for (let i = 0; i < REPORT_NAMES.length; i++) this.appendRef(app, i, t, STALE_NAN);
@@ -133,7 +129,7 @@ export class ScrapeLoop {
     const started = performance.now();
     const iter = ++this.iter;
     let scraped = 0, postRelabel = 0, added = 0;
-    let app = this.deps.appender();
+    const app = this.appender();
     let error: string | null = null;
     try {
       const res = await fetchBody(this.opts.dispatcher, this.target.url, this.opts.headers, this.timeoutMs, this.opts.bodySizeLimit);
@@ -145,7 +141,6 @@ export class ScrapeLoop {
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
       app.rollback();
-      app = this.deps.appender();
       this.forgetIteration(iter);
       this.appendStale(app, t, iter);
     }
@@ -167,36 +162,44 @@ export class ScrapeLoop {
     if (error !== null) this.deps.logger.debug('scrape failed', { url: this.target.url, err: error });
   }
 
+  private appender(): Appender {
+    return (this.app ??= this.deps.appender());
+  }
+
   /** Parses and appends one body. Throws ScrapeFailure or ParseError to fail the scrape as a whole. */
   private appendBody(app: Appender, body: Uint8Array, format: 'text' | 'openmetrics', t: number, iter: number) {
     const p = new ExpositionParser(body, format);
     const o = this.opts;
+    const cache = this.cache;
     let scraped = 0, postRelabel = 0, added = 0, exemplars = 0;
     let status: number;
+    cache.startScrape();
     for (let e = p.next(); e !== Entry.EOF; e = p.next()) {
       if (e !== Entry.Series) {
         if (e === Entry.Type || e === Entry.Help || e === Entry.Unit) this.noteMetadata(p, e);
         continue;
       }
-      scraped++;
-      const key = p.seriesKey();
-      let ent = this.cache.get(key);
-      if (ent === undefined) {
+      const ks = p.seriesKeyStart(), ke = p.seriesKeyEnd();
+      let i = cache.lookup(body, ks, ke, scraped);
+      if (i < 0) {
         const labels = this.sampleLabels(p.labels());
-        ent = { ref: 0, labels, seen: 0, prev: 0, explicitTs: false };
-        if (labels !== null) {
-          this.checkLabelLimits(labels);
-          ent.ref = app.ref(labels);
+        if (labels !== null) this.checkLabelLimits(labels);
+        i = cache.insert(body, ks, ke, scraped);
+        if (labels === null) cache.flags[i] = DROPPED;
+        else {
+          cache.ref[i] = app.ref(labels);
           added++;
         }
-        this.cache.set(key, ent);
       }
-      if (ent.labels === null) {
-        if (ent.seen !== iter) ent.prev = ent.seen;
-        ent.seen = iter;
+      scraped++;
+      // Entry arrays are re-read after an insert: growing the cache replaces them.
+      const flags = cache.flags[i]!;
+      if ((flags & DROPPED) !== 0) {
+        if (cache.seen[i] !== iter) cache.prev[i] = cache.seen[i]!;
+        cache.seen[i] = iter;
         continue;
       }
-      if (ent.seen === iter) {
+      if (cache.seen[i] === iter) {
         // The same series twice in one body: Prometheus rejects the second as a duplicate.
         scrapeMetrics().duplicates.inc({ job: o.jobName });
         continue;
@@ -206,19 +209,35 @@ export class ScrapeLoop {
         throw new ScrapeFailure(`sample limit exceeded (limit ${o.sampleLimit})`);
       }
       const ts = o.honorTimestamps ? p.timestamp() : undefined;
-      ent.explicitTs = ts !== undefined;
-      ent.prev = ent.seen;
-      ent.seen = iter;
+      cache.flags[i] = ts !== undefined ? flags | EXPLICIT_TS : flags & ~EXPLICIT_TS;
+      cache.prev[i] = cache.seen[i]!;
+      cache.seen[i] = iter;
       if (p.exemplar() !== undefined) exemplars++;
-      status = app.append(ent.ref, ts ?? t, p.value());
+      status = app.append(cache.ref[i]!, ts ?? t, p.value());
       if (status === -1) {
-        ent.ref = app.ref(ent.labels);
-        status = app.append(ent.ref, ts ?? t, p.value());
+        // The head dropped the series since it was cached: create it again from this line's labels.
+        const labels = this.sampleLabels(p.labels());
+        if (labels === null) continue;
+        cache.ref[i] = app.ref(labels);
+        status = app.append(cache.ref[i]!, ts ?? t, p.value());
       }
       if (status !== AppendStatus.OK) scrapeMetrics().rejected.inc({ job: o.jobName, reason: REJECT_REASON[status] ?? 'unknown' });
     }
     if (exemplars) scrapeMetrics().exemplars.inc({ job: o.jobName }, exemplars);
     return { scraped, postRelabel, added };
+  }
+
+  /** Labels of a cached series, re-derived from its key bytes as a scrape would (null if relabeling drops it). */
+  private labelsOfEntry(i: number): Labels | null {
+    const key = this.cache.key(i);
+    const line = new Uint8Array(key.length + 3);
+    line.set(key);
+    line[key.length] = 0x20; // ' 0\n': a sample value so the key parses as a series line
+    line[key.length + 1] = 0x30;
+    line[key.length + 2] = 0x0a;
+    const p = new ExpositionParser(line, 'text');
+    if (p.next() !== Entry.Series) throw new Error(`BUG: cached series key does not parse: ${p.seriesKey()}`);
+    return this.sampleLabels(p.labels());
   }
 
   /** Target labels merged in (honor_labels decides conflicts), then metric_relabel_configs; null = dropped. */
@@ -261,7 +280,8 @@ export class ScrapeLoop {
 
   /** A failed scrape's samples were rolled back: the series it touched count as last seen before it. */
   private forgetIteration(iter: number): void {
-    for (const ent of this.cache.values()) if (ent.seen === iter) ent.seen = ent.prev;
+    const c = this.cache;
+    for (let i = 0; i < c.end; i++) if (c.has(i) && c.seen[i] === iter) c.seen[i] = c.prev[i]!;
   }
 
   /**
@@ -269,12 +289,18 @@ export class ScrapeLoop {
    * leave the cache so it does not grow with churn.
    */
   private appendStale(app: Appender, t: number, iter: number): void {
-    for (const [key, ent] of this.cache) {
-      if (ent.seen === iter) continue;
-      if (ent.seen === iter - 1 && ent.labels !== null && !ent.explicitTs) {
-        if (app.append(ent.ref, t, STALE_NAN) === -1) app.append(app.ref(ent.labels), t, STALE_NAN);
+    const c = this.cache;
+    for (let i = 0; i < c.end; i++) {
+      if (!c.has(i)) continue;
+      const seen = c.seen[i]!;
+      if (seen === iter) continue;
+      if (seen === iter - 1 && (c.flags[i]! & (DROPPED | EXPLICIT_TS)) === 0) {
+        if (app.append(c.ref[i]!, t, STALE_NAN) === -1) {
+          const labels = this.labelsOfEntry(i);
+          if (labels !== null) app.append(app.ref(labels), t, STALE_NAN);
+        }
       }
-      if (ent.seen < iter - 10) this.cache.delete(key);
+      if (seen < iter - 10) c.delete(i);
     }
   }
 

@@ -13,7 +13,7 @@ import { Head, type HeadCardinality, type HeadStats } from './head/head.js';
 import { setBlocksLoaded, registerHeadGauges, tsdbMetrics, unregisterHeadGauges } from './metrics.js';
 import { MergeQuerier, type QuerySource } from './querier.js';
 import { compactDir, removeObsoleteBlocks, type CompactorOptions, type StepReport } from './compact/run.js';
-import { TieredQuerier, type Interval } from './downsample/tiered-querier.js';
+import { TieredQuerier, tierSet } from './downsample/tiered-querier.js';
 import {
   decodeSamplesRecord,
   decodeSeriesRecord,
@@ -65,6 +65,8 @@ export interface DbStats {
 export interface DbReadView {
   /** Raw blocks, oldest first. */
   readonly blocks: readonly BlockMeta[];
+  /** Downsampled blocks (resolution > 0), oldest first: read them through downsample/tiered-querier.ts's tierSet. */
+  readonly downsampled: readonly BlockMeta[];
   readonly head: Head;
   /** Ends the view; idempotent. */
   release(): void;
@@ -242,19 +244,9 @@ export class Db implements Storage {
     const id = this.nextReaderId++;
     this.readers.set(id, this.epoch);
     const raw = this.blockList.filter((b) => b.meta.resolution === 0);
-    const rawSource = new MergeQuerier([...raw, this.head]);
-    const downsampled = new Map<number, Block[]>();
-    for (const b of this.blockList) {
-      if (b.meta.resolution === 0) continue;
-      let l = downsampled.get(b.meta.resolution);
-      if (!l) downsampled.set(b.meta.resolution, (l = []));
-      l.push(b);
-    }
-    // Raw data covers its blocks and everything from the head's start (or the newest raw block's end) on.
-    const rawCoverage: Interval[] = raw.map((b) => [b.meta.minTime, b.meta.maxTime] as const);
-    const newestRawEnd = raw.length > 0 ? Math.max(...raw.map((b) => b.meta.maxTime)) : Infinity;
-    rawCoverage.push([Math.min(this.head.minTime(), newestRawEnd), Infinity]);
-    return new TieredQuerier({ raw: rawSource, rawCoverage, downsampled }, () => this.readers.delete(id));
+    const downsampled = this.blockList.filter((b) => b.meta.resolution !== 0);
+    const tiers = tierSet([...raw, this.head], raw.map((b) => b.meta), this.head.minTime(), downsampled);
+    return new TieredQuerier(tiers, () => this.readers.delete(id));
   }
 
   /**
@@ -297,9 +289,11 @@ export class Db implements Storage {
     const id = this.nextReaderId++;
     this.readers.set(id, this.epoch);
     const blocks = this.blockList.filter((b) => b.meta.resolution === 0).map((b) => b.meta);
+    const downsampled = this.blockList.filter((b) => b.meta.resolution !== 0).map((b) => b.meta);
     let released = false;
     return {
       blocks,
+      downsampled,
       head: this.head,
       release: () => {
         if (released) return;

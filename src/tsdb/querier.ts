@@ -53,12 +53,38 @@ class MergedSeries implements Series {
 
   samples(): SampleBuffer {
     if (this.merged === null) {
-      let acc = this.parts[0]!.samples();
-      for (let i = 1; i < this.parts.length; i++) acc = mergeSamples(acc, this.parts[i]!.samples());
-      this.merged = acc;
+      const bufs = this.parts.map((p) => p.samples());
+      this.merged = concatDisjoint(bufs);
+      if (this.merged === null) {
+        let acc = bufs[0]!;
+        for (let i = 1; i < bufs.length; i++) acc = mergeSamples(acc, bufs[i]!);
+        this.merged = acc;
+      }
     }
     return this.merged;
   }
+}
+
+/**
+ * Joins buffers that follow each other in time (each starts after the previous one ends: blocks of consecutive
+ * ranges) in one pass; null if they overlap, for the pairwise merge. Many blocks of a long range would otherwise
+ * cost a copy of everything merged so far per block.
+ */
+function concatDisjoint(bufs: readonly SampleBuffer[]): SampleBuffer | null {
+  let total = 0, lastT = -Infinity;
+  for (const b of bufs) {
+    if (b.length === 0) continue;
+    if (!(b.t[0]! > lastT)) return null;
+    lastT = b.t[b.length - 1]!;
+    total += b.length;
+  }
+  const out = newSampleBuffer(total);
+  for (const b of bufs) {
+    out.t.set(b.t.subarray(0, b.length), out.length);
+    out.v.set(b.v.subarray(0, b.length), out.length);
+    out.length += b.length;
+  }
+  return out;
 }
 
 /**

@@ -1,20 +1,19 @@
 /**
- * The queries the side-by-side test (`promql-vs-prometheus.test.ts`) asks both Prometheus and vigil, each as
- * instant queries at a few times and as one range query.
+ * The data and the queries of the side-by-side test (`promql-vs-prometheus.test.ts`), which asks both Prometheus
+ * and vigil each query as instant queries at a few times and as range queries.
  *
  * The data: `gen-openmetrics.mjs` with 4 hosts of 200 series (`host-0:9100` … `host-3:9100`, jobs `bench-a` for
  * hosts 0–1 and `bench-b` for 2–3): node exporter families (`node_cpu_seconds_total{cpu,mode}`, `node_load1`,
  * `node_memory_*_bytes`, `node_filesystem_*{device,fstype,mountpoint}`, `node_hwmon_temp_celsius{chip,sensor}`,
  * `node_network_*{device}`, `node_disk_*{device}`, …), `http_requests_total{code,handler,method}`,
  * `http_request_duration_seconds` (a classic histogram by handler, method), `app_queue_messages{queue}`, with
- * counter resets every hour; plus the hand-written `vs_*` families of the test file (irregular millisecond
+ * counter resets every hour; plus the hand-written `vs_*` families below (irregular millisecond
  * timestamps, a gap, late and early series, NaN and ±Inf samples, counter resets, info-style series for joins,
  * a duplicate match group, a non-monotonic histogram).
  *
  * `<start>`, `<mid>` and `<end>` stand for the unix seconds of the first sample, the middle, and the last sample;
  * the test substitutes them.
  */
-
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -197,6 +196,8 @@ const selectors: CorpusQuery[] = [
   q('count_over_time(node_load1[15s])'),
   q('count_over_time(node_load1[1m])'),
   q('count_over_time(node_load1[1y])'),
+  q('node_load1 offset 1d', { empty: true }),
+  q('vs_gauge{kind="late"} @ 0', { empty: true }),
 ];
 
 const literals: CorpusQuery[] = [
@@ -252,10 +253,11 @@ const aggregations: CorpusQuery[] = [
   q('count_values("value", node_network_up)'),
   q('count_values by (instance) ("mtu", node_network_mtu_bytes)'),
   q('count_values("v", floor(vs_gauge{kind="gap"}))'),
-  q('topk(3, app_queue_messages)', { ordered: true }),
-  q('topk by (instance) (2, app_queue_messages)'),
   // Which of several tied series topk/bottomk keep is not defined (Prometheus's heap decides), so these use
-  // values that are practically never equal (temperatures have one decimal and often tie; their slopes do not).
+  // values that are practically never equal: not temperatures (one decimal) nor queue depths (random walks that
+  // stick at 0 and 20000), but their slopes and rates.
+  q('topk(3, rate(node_cpu_seconds_total[5m]))', { ordered: true }),
+  q('topk by (instance) (2, rate(node_cpu_seconds_total[5m]))'),
   q('bottomk(5, deriv(node_hwmon_temp_celsius[10m]))', { ordered: true }),
   q('bottomk without (sensor) (1, deriv(node_hwmon_temp_celsius[10m]))'),
   q('topk(4, vs_gauge)', { ordered: true }),
@@ -280,6 +282,13 @@ const aggregations: CorpusQuery[] = [
   q('avg(vs_gauge{kind="inf"})'),
   q('sum(vs_requests_total)'),
   q('max(vs_gauge{kind="nan"})'),
+  q('count(count by (instance) (node_cpu_seconds_total))'),
+  q('sum by (__name__, instance) ({__name__=~"node_load.*"})'),
+  q('group without (instance) (node_load1) * 3'),
+  q('stdvar(vs_gauge{kind=~"inf|nan"})'),
+  q('avg by (kind) (vs_gauge{kind=~"inf|nan|unit"})'),
+  q('count_values("x", vs_gauge)'),
+  q('sum(vs_gauge{kind="inf"}) + sum(vs_gauge{kind="jitter"})'),
 ];
 
 const binaryOps: CorpusQuery[] = [
@@ -331,6 +340,9 @@ const binaryOps: CorpusQuery[] = [
   q('nonexistent or node_load1'),
   q('-node_load1 offset 5m'),
   q('node_load1 + ignoring(instance) group_left sum without (instance) (node_load1)'),
+  q('vector(1) * on() group_left node_load1', { error: 'execution' }),
+  q('node_load1 * on() group_right vector(1)', { error: 'execution' }),
+  q('node_load1 > on(instance) group_left node_load5 * 0.5'),
 ];
 
 const counterFunctions: CorpusQuery[] = [
@@ -370,6 +382,12 @@ const counterFunctions: CorpusQuery[] = [
   q('changes(vs_gauge{kind="nan"}[5m])'),
   q('holt_winters(node_load1[10m], 0, 0.5)', { error: 'execution' }),
   q('holt_winters(node_load1[10m], 0.5, 1)', { error: 'execution' }),
+  q('rate(vs_gauge{kind="nan"}[5m])'),
+  q('rate(vs_requests_total{path="/c"}[1m])'),
+  q('irate(vs_gauge{kind="nan"}[5m])'),
+  q('deriv(vs_gauge{kind="inf"}[10m])'),
+  q('predict_linear(vs_gauge{kind="nan"}[10m], 60)'),
+  q('holt_winters(vs_gauge{kind="inf"}[10m], 0.3, 0.3)'),
 ];
 
 const overTime: CorpusQuery[] = [
@@ -402,6 +420,12 @@ const overTime: CorpusQuery[] = [
   q('stddev_over_time(vs_gauge{kind="nan"}[5m])'),
   q('max_over_time(vs_gauge[5m:17s])'),
   q('quantile_over_time(NaN, node_load1[5m])'),
+  q('quantile_over_time(0.5, vs_gauge{kind="inf"}[10m])'),
+  q('stddev_over_time(vs_gauge{kind="inf"}[10m])'),
+  q('avg_over_time(vs_gauge{kind="inf"}[10m])'),
+  q('sum_over_time(vs_gauge{kind="inf"}[10m])'),
+  q('max_over_time(vs_gauge{kind="late"}[2h] @ <start>)', { empty: true }),
+  q('absent_over_time(nonexistent[5m:1m])'),
 ];
 
 const histograms: CorpusQuery[] = [
@@ -417,6 +441,8 @@ const histograms: CorpusQuery[] = [
   q('histogram_quantile(0.5, http_request_duration_seconds_bucket{le!="+Inf"})'),
   q('histogram_quantile(NaN, rate(http_request_duration_seconds_bucket[5m]))'),
   q('histogram_quantile(0.75, sum without (instance, job, method) (rate(http_request_duration_seconds_bucket[15m])))'),
+  q('histogram_quantile(0.5, {__name__="vs_latency_bucket", le="+Inf"})'),
+  q('sum(rate(http_request_duration_seconds_bucket[5m])) by (le)'),
 ];
 
 const labelFunctions: CorpusQuery[] = [
@@ -437,6 +463,8 @@ const labelFunctions: CorpusQuery[] = [
   q('label_replace(node_load1, "1bad", "x", "instance", ".*")', { error: 'execution' }),
   q('label_join(node_load1, "1bad", ",", "instance")', { error: 'execution' }),
   q('label_join(node_load1, "instance", "")', { error: 'execution' }),
+  q('label_replace(vs_labels, "a", "$1", "src", "(?P<x>us)-.*")'),
+  q('label_replace(vs_labels, "a", "${1}x", "src", "(us)-.*")'),
 ];
 
 const mathFunctions: CorpusQuery[] = [
@@ -506,6 +534,8 @@ const timeFunctions: CorpusQuery[] = [
   // implementation-defined conversion (on amd64, NaN and ±Inf become the smallest int64, year 292277026596; other
   // CPUs differ), so there is no portable answer to match.
   q('year(vector(Inf))', { quirk: 'Go float→int64 conversion of Inf is CPU-dependent' }),
+  q('timestamp(timestamp(node_load1))'),
+  q('scalar(time())', { error: 'bad_data' }),
 ];
 
 const vectorFunctions: CorpusQuery[] = [

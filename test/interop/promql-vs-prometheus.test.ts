@@ -25,22 +25,28 @@ const PROMTOOL = '/usr/bin/promtool';
 /** How long one HTTP answer may take before it counts as a failure (an engine stuck in a loop must not hang the run). */
 const ANSWER_TIMEOUT_MS = 15_000;
 
+interface RangeParams { start: number; end: number; step: number }
 
 /** The times a query is evaluated at (unix seconds), each chosen to exercise a different edge. */
-function evaluations(f: Frame): { instants: number[]; range: { start: number; end: number; step: number } } {
+function evaluations(f: Frame): { instants: number[]; ranges: RangeParams[] } {
   return {
     instants: [
       f.start + 100, // windows reaching back before the first sample
       f.start + 3607.5, // between samples, with a fractional second
       f.start + 5400, // exactly on a sample of the generated series
       f.end + 150, // after the last sample, within the 5 m lookback
+      f.end + 300, // the last sample exactly 5 m old: still inside Prometheus 2's closed lookback window
     ],
-    // Unaligned start and an odd step, running past the lookback after the last sample.
-    range: { start: f.start + 1203, end: f.end + 420, step: 47 },
+    ranges: [
+      // Unaligned start and an odd step, running past the lookback after the last sample.
+      { start: f.start + 1203, end: f.end + 420, step: 47 },
+      // Every step exactly on a sample of the generated series (closed window boundaries).
+      { start: f.start + 4800, end: f.start + 5400, step: 15 },
+    ],
   };
 }
 
-async function ask(base: string, p: string, params: Record<string, string>): Promise<ApiAnswer> {
+async function ask(base: string, p: string, params: Record<string, string> | Array<[string, string]>): Promise<ApiAnswer> {
   try {
     const res = await fetch(`${base}${p}?${new URLSearchParams(params)}`, { signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
     const text = await res.text();
@@ -116,16 +122,24 @@ interface Evaluation { what: string; path: string; params: Record<string, string
 function evaluationsOf(expr: string): Evaluation[] {
   const e = evaluations(frame);
   return [
-    ...e.instants.map((t) => ({ what: `instant at ${t}`, path: '/api/v1/query', params: { query: expr, time: String(t) } })),
-    {
-      what: `range ${e.range.start}..${e.range.end} step ${e.range.step}s`,
+    // Times as unix seconds, except one as RFC 3339 (clients such as Grafana send either).
+    ...e.instants.map((t, i) => ({
+      what: `instant at ${t}`,
+      path: '/api/v1/query',
+      params: { query: expr, time: i === 1 ? new Date(t * 1000).toISOString() : String(t) },
+    })),
+    ...e.ranges.map((r) => ({
+      what: `range ${r.start}..${r.end} step ${r.step}s`,
       path: '/api/v1/query_range',
-      params: { query: expr, start: String(e.range.start), end: String(e.range.end), step: String(e.range.step) },
-    },
+      params: { query: expr, start: String(r.start), end: String(r.end), step: r.step === 15 ? '15s' : String(r.step) },
+    })),
   ];
 }
 
-/** Asks both systems every evaluation of one query; returns the failure text, or '' when all agree. */
+/**
+ * Asks both systems every evaluation of one query. Returns the failure text ('' when all agree) and its first
+ * line for the report.
+ */
 async function sideBySide(cq: CorpusQuery): Promise<{ text: string; oneLine: string }> {
   const expr = substitute(cq.expr, frame);
   const evals = evaluationsOf(expr);
@@ -139,7 +153,10 @@ async function sideBySide(cq: CorpusQuery): Promise<{ text: string; oneLine: str
   // First the corpus's own claims about Prometheus, so that a query cannot silently stop testing what it is for.
   const instantsP = answers.filter((a) => a.ev.path === '/api/v1/query').map((a) => a.p);
   if (cq.error) {
-    const bad = instantsP.find((p) => (p.body as { errorType?: string } | null)?.errorType !== cq.error);
+    // Every instant answer is that error, except where the operands have all gone stale (an empty vector).
+    const errorType = (p: ApiAnswer): string | undefined => (p.body as { errorType?: string } | null)?.errorType;
+    const bad = instantsP.find((p) => errorType(p) !== cq.error && (errorType(p) !== undefined || hasData(p)))
+      ?? (instantsP.some((p) => errorType(p) === cq.error) ? undefined : instantsP[0]);
     if (bad) problems.push(`corpus check: Prometheus was expected to answer ${cq.error} but answered ${answerText(bad, 300)}`);
   } else if (cq.empty) {
     // Instant queries only: once every series has gone stale, the end of the range query may hold data (absent()).
@@ -182,6 +199,31 @@ describe('PromQL: vigil answers as the real Prometheus does', () => {
       expect(hasData(p), answerText(p)).toBe(true);
       const m = compareAnswers(p, v);
       expect(m, `${query}: ${m?.reason}\n${answerText(p)}\n${answerText(v)}`).toBeNull();
+    }
+  });
+
+  it('lists the same label names, label values and series', async () => {
+    // Without time ranges: with them, Prometheus answers at block or chunk granularity, which differs by layout.
+    const asks: Array<[string, ...string[]]> = [
+      ['/api/v1/labels'],
+      ['/api/v1/labels', 'vs_labels'],
+      ['/api/v1/label/__name__/values'],
+      ['/api/v1/label/kind/values'],
+      ['/api/v1/label/queue/values', 'app_queue_messages{instance="host-2:9100"}'],
+      ['/api/v1/series', 'vs_gauge', 'node_load1{instance="host-0:9100"}'],
+      ['/api/v1/series', '{__name__=~"node_network_.*",device="eth0"}'],
+    ];
+    for (const [p, ...matches] of asks) {
+      const params = matches.map((m): [string, string] => ['match[]', m]);
+      const [pa, va] = await Promise.all([ask(promBase, p, params), ask(vigilBase, p, params)]);
+      const data = (a: ApiAnswer): unknown[] => {
+        const d = (a.body as { data?: unknown } | null)?.data;
+        if (!Array.isArray(d)) throw new Error(`${p} ${matches.join(' ')}: no data array in ${answerText(a)}`);
+        // Series come in no documented order; label names and values sorted, as Prometheus sends them.
+        return p === '/api/v1/series' ? d.map((m) => JSON.stringify(Object.entries(m as object).sort())).sort() : d;
+      };
+      expect(data(pa).length, `${p} ${matches.join(' ')}`).toBeGreaterThan(0);
+      expect(data(va), `${p} ${matches.join(' ')}`).toEqual(data(pa));
     }
   });
 

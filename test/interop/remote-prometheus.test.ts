@@ -2,6 +2,7 @@
  * Remote write and remote read against the real Prometheus (2.42, /usr/bin/prometheus), all on loopback:
  * - vigil's RemoteWriter ships to Prometheus's remote-write receiver; the data is queried back through its API;
  * - Prometheus `remote_read`s from vigil, and a PromQL query through Prometheus returns vigil's samples;
+ * - Prometheus scrapes vigil's /federate;
  * - Prometheus `remote_write`s its own scraped series to vigil's receiver;
  * - the daemon as users run it (the built CLI) remote-writes its scraped series to Prometheus through
  *   write_relabel_configs and serves them on /federate.
@@ -46,6 +47,7 @@ describe('remote protocols against the real Prometheus', () => {
       [{ __name__: 'vigil_read_metric', k: 'y' }, now - 60_000, 8],
     ]);
     appendRows(served.db.appender(), [[{ __name__: 'vigil_read_metric', k: 'x' }, now - 30_000, 43]]);
+    appendRows(served.db.appender(), [[{ __name__: 'vigil_fed_metric', k: 'f' }, now - 5_000, 7]]);
 
     const port = await freePort();
     promUrl = `http://127.0.0.1:${port}`;
@@ -57,6 +59,11 @@ describe('remote protocols against the real Prometheus', () => {
       'scrape_configs:',
       '  - job_name: prometheus',
       `    static_configs: [{targets: ['127.0.0.1:${port}']}]`,
+      '  - job_name: federate',
+      '    honor_labels: true',
+      '    metrics_path: /federate',
+      `    params: {'match[]': ['{__name__="vigil_fed_metric"}']}`,
+      `    static_configs: [{targets: ['${new URL(served.url).host}']}]`,
       'remote_write:',
       `  - url: ${served.url}/api/v1/write`,
       '    queue_config: {batch_send_deadline: 500ms, min_backoff: 50ms, max_backoff: 500ms}',
@@ -125,25 +132,6 @@ describe('remote protocols against the real Prometheus', () => {
     ]);
   });
 
-  it("receives Prometheus's own remote_write: its scraped series arrive in vigil with its external labels", async () => {
-    const deadline = Date.now() + 30_000;
-    let got = new Map<string, Array<[number, number | 'stale']>>();
-    while (Date.now() < deadline) {
-      got = dump(served.db, { __name__: 'up', job: 'prometheus' });
-      if (got.size > 0) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    const port = new URL(promUrl).port;
-    const key = `__name__=up,instance=127.0.0.1:${port},job=prometheus,source=prom`;
-    expect([...got.keys()]).toEqual([key]);
-    const pts = got.get(key)!;
-    expect(pts.length).toBeGreaterThan(0);
-    for (const [t, v] of pts) {
-      expect(v).toBe(1);
-      expect(t).toBeGreaterThan(now - 60_000);
-    }
-  });
-
   it('wires the daemon: `vigil run` ships its scraped series through write_relabel_configs and federates them', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-daemon-remote-'));
     const vport = await freePort();
@@ -191,6 +179,42 @@ describe('remote protocols against the real Prometheus', () => {
     } finally {
       await vigil.stop('SIGKILL');
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is scraped by Prometheus on /federate: the sample arrives with its timestamp and vigil's external labels", async () => {
+    let got: PromVectorResult[] = [];
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      got = await query('vigil_fed_metric{job="federate"}', now);
+      if (got.length > 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(got).toEqual([{
+      metric: { __name__: 'vigil_fed_metric', instance: new URL(served.url).host, job: 'federate', k: 'f', source: 'prom' },
+      value: [now / 1000, '7'],
+    }]);
+    // The federated sample keeps vigil's timestamp: 4 s before it, nothing was scraped yet.
+    expect(await query('vigil_fed_metric{job="federate"}', now - 6_000)).toEqual([]);
+  });
+
+  // Last: Prometheus takes a few seconds to ship its first samples, which the tests above overlap with.
+  it("receives Prometheus's own remote_write: its scraped series arrive in vigil with its external labels", async () => {
+    const deadline = Date.now() + 30_000;
+    let got = new Map<string, Array<[number, number | 'stale']>>();
+    while (Date.now() < deadline) {
+      got = dump(served.db, { __name__: 'up', job: 'prometheus' });
+      if (got.size > 0) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const port = new URL(promUrl).port;
+    const key = `__name__=up,instance=127.0.0.1:${port},job=prometheus,source=prom`;
+    expect([...got.keys()]).toEqual([key]);
+    const pts = got.get(key)!;
+    expect(pts.length).toBeGreaterThan(0);
+    for (const [t, v] of pts) {
+      expect(v).toBe(1);
+      expect(t).toBeGreaterThan(now - 60_000);
     }
   });
 });

@@ -36,8 +36,9 @@ export interface IsolationOptions {
   queryStepMs?: number;
   /** Scrape timers due in the first `warmupMs` are not measured: the first scrapes create every series. Default 1500. */
   warmupMs?: number;
-  /** Query workers. Default 2. */
+  /** Query workers and their niceness. Default 2, 10. */
   workers?: number;
+  niceness?: number;
   /** Worker script (tests pass a bundle of the sources). */
   script?: URL;
 }
@@ -82,7 +83,7 @@ export async function runIsolation(opts: IsolationOptions): Promise<IsolationRes
   const db = await Db.open(dir);
   const targets: TestTarget[] = [];
   const loops: ScrapeLoop[] = [];
-  const runner = new WorkerQueryRunner(db, { pool: { size: opts.workers ?? 2, script: opts.script } });
+  const runner = new WorkerQueryRunner(db, { pool: { size: opts.workers ?? 2, script: opts.script, niceness: opts.niceness } });
   const interval = opts.scrapeIntervalMs ?? 1000;
   try {
     const now0 = Date.now();

@@ -43,6 +43,18 @@ export class ExpositionParser {
     return this.c.seriesKey();
   }
 
+  /**
+   * Series: byte offsets in the body of `name{labels}` (the span seriesKey() decodes), for callers that key on the
+   * raw bytes without decoding a string.
+   */
+  seriesKeyStart(): number {
+    return this.c.nameStart;
+  }
+
+  seriesKeyEnd(): number {
+    return this.c.seriesEnd;
+  }
+
   /** Series: `__name__` and the labels, escapes resolved, sorted by name; empty values are left out. */
   labels(): Labels {
     return this.c.labels();

@@ -10,7 +10,7 @@
  * 2. retention — blocks that ended before now − retention of their resolution; then, over --retention-size, whole
  *    blocks oldest first.
  * 3. compact — blocks of one resolution inside one aligned window of a compaction range, once the window is closed
- *    (a newer block of that resolution exists past it), are merged into one.
+ *    (a newer block of that resolution exists past it, or WINDOW_GRACE_MS passed since its end), are merged into one.
  * 4. downsample — a block older than a tier's age whose sources are not all downsampled into the next resolution yet,
  *    once it is alone in its aligned settle window or that window is closed (so it is not merged with others right
  *    after; if it is, the merged block's sources are all downsampled already and nothing is done twice).
@@ -19,6 +19,11 @@ export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 export const RES_5M = 300_000;
 export const RES_1H = 3_600_000;
+/**
+ * A window is closed (no more blocks will come for it) once a newer block of its resolution exists past it, or this
+ * long after its end: the head holds at most 1.5 block ranges (3 h by default) before cutting a block.
+ */
+export const WINDOW_GRACE_MS = 4 * HOUR;
 
 /** What the planner needs of a block. */
 export interface PlanBlock {
@@ -121,8 +126,17 @@ export function planNext(blocks: readonly PlanBlock[], o: PlanOptions): Step | n
     l.push(b);
   }
 
+  const downsampledSources = (res: number): Set<string> => {
+    const done = new Set<string>();
+    for (const b of byRes.get(res) ?? []) for (const s of b.sources) done.add(s);
+    return done;
+  };
   for (const [res, list] of byRes) {
     const newest = Math.max(...list.map((b) => b.maxTime));
+    // Merging past a tier's settle window before the blocks are downsampled would make the tier wait for the
+    // merged block's newest data to age.
+    const tier = o.tiers.find((t) => t.from === res);
+    const done = tier ? downsampledSources(tier.to) : undefined;
     for (const range of o.ranges.get(res) ?? []) {
       const windows = new Map<number, PlanBlock[]>();
       for (const b of list) {
@@ -133,7 +147,9 @@ export function planNext(blocks: readonly PlanBlock[], o: PlanOptions): Step | n
         l.push(b);
       }
       for (const [w, group] of [...windows].sort((a, b) => a[0] - b[0])) {
-        if (group.length < 2 || (w + 1) * range > newest) continue;
+        const end = (w + 1) * range;
+        if (group.length < 2 || (end > newest && end + WINDOW_GRACE_MS > o.now)) continue;
+        if (tier && done && range > tier.settleMs && !group.every((b) => isSubset(b.sources, done))) continue;
         return {
           kind: 'compact', resolution: res, ids: group.map((b) => b.id),
           minTime: Math.min(...group.map((b) => b.minTime)), maxTime: Math.max(...group.map((b) => b.maxTime)),
@@ -152,7 +168,7 @@ export function planNext(blocks: readonly PlanBlock[], o: PlanOptions): Step | n
       const w1 = Math.ceil(b.maxTime / tier.settleMs) * tier.settleMs;
       const alone = src.every((x) => x === b || x.maxTime <= w0 || x.minTime >= w1);
       // Past this point no merge is pending (step 3 found none), so a closed window will not change any more.
-      const closed = w1 <= Math.max(...src.map((x) => x.maxTime));
+      const closed = w1 <= Math.max(...src.map((x) => x.maxTime)) || w1 + WINDOW_GRACE_MS <= o.now;
       if (!alone && !closed) continue;
       return { kind: 'downsample', from: tier.from, to: tier.to, ids: [b.id], minTime: b.minTime, maxTime: b.maxTime };
     }

@@ -44,7 +44,7 @@ export interface StepReport {
 
 /**
  * Test hook: `VIGIL_TEST_CRASH_AT=<point>[@<n>]` makes the process SIGKILL itself the n-th time (default first) it
- * reaches `point` (before-write, after-write, mid-delete). Deterministic crash points for the kill -9 tests.
+ * reaches `point` (before-write, after-write, after-compact, after-downsample, mid-delete). Deterministic crash points for the kill -9 tests.
  */
 const crashCounts = new Map<string, number>();
 function crashPoint(point: string): void {
@@ -133,6 +133,7 @@ export async function compactDir(dataDir: string, o: CompactorOptions = {}): Pro
       crashPoint('before-write');
       output = step.kind === 'compact' ? await mergeBlocks(dataDir, inputs, step) : await downsampleBlock(dataDir, inputs[0]!, step.to);
       crashPoint('after-write');
+      crashPoint(`after-${step.kind}`);
       if (step.kind === 'compact') await deleteBlocks(inputs);
     }
     const report: StepReport = { step, output, durationMs: performance.now() - t0 };
@@ -148,7 +149,7 @@ export function describeStep(s: Step): string {
   const res = (r: number) => (r === 0 ? 'raw' : r % 3_600_000 === 0 ? `${r / 3_600_000}h` : `${r / 60_000}m`);
   const range = (a: number, b: number) => `${new Date(a).toISOString()} .. ${new Date(b).toISOString()}`;
   switch (s.kind) {
-    case 'delete': return `deleted ${s.ids.length} block(s) (${s.reason}): ${s.ids.join(', ')}`;
+    case 'delete': return `deleted ${s.ids.length} block(s) (${s.reason}): ${s.ids.slice(0, 4).join(', ')}${s.ids.length > 4 ? ', …' : ''}`;
     case 'compact': return `merged ${s.ids.length} ${res(s.resolution)} blocks, ${range(s.minTime, s.maxTime)}`;
     case 'downsample': return `downsampled ${res(s.from)} to ${res(s.to)}, ${range(s.minTime, s.maxTime)}`;
   }

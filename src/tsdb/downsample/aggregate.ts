@@ -11,6 +11,10 @@
  * reset at the boundary.
  *
  * NaN values (stale markers included) are left out: a downsampled point summarizes the real samples of its window.
+ *
+ * The counter chain is kept only for series that behave like counters: at most one decrease (reset) per
+ * COUNTER_MAX_DROP_EVERY samples. For a gauge it would cost more than all other aggregates together (every drop
+ * shifts the chain) and `rate` of a gauge means nothing; a gauge's downsampled data then has no `counter`.
  */
 import { newSampleBuffer, pushSample } from '../chunkenc/samples.js';
 import type { SampleAggregate, SampleBuffer } from '../types.js';
@@ -20,6 +24,8 @@ export type Aggregate = 'count' | 'sum' | 'min' | 'max' | 'counter';
 /** What a reader may ask for: a stored aggregate, or `avg` (sum / count per window). */
 export type ReadAggregate = SampleAggregate;
 export const AGGREGATES: readonly Aggregate[] = ['count', 'sum', 'min', 'max', 'counter'];
+/** A series with more than one decrease per this many samples is not treated as a counter. */
+export const COUNTER_MAX_DROP_EVERY = 100;
 
 /** The downsampled form of one series over one block's range. */
 export interface AggrSeries {
@@ -27,7 +33,7 @@ export interface AggrSeries {
   sum: SampleBuffer;
   min: SampleBuffer;
   max: SampleBuffer;
-  /** Reset-adjusted counter chain; its first value is the first raw value. */
+  /** Reset-adjusted counter chain; its first value is the first raw value. Empty for series that are not counters. */
   counter: SampleBuffer;
   /** Raw value of the last sample (NaN if the series had no sample). */
   counterLast: number;
@@ -54,7 +60,7 @@ function windowBound(t: Float64Array, n: number, resolution: number): number {
 export function downsampleRaw(t: Float64Array, v: Float64Array, n: number, resolution: number): AggrSeries {
   const out = emptyAggr(windowBound(t, n, resolution));
   let w = NaN, cnt = 0, sum = 0, mn = 0, mx = 0, lastT = 0;
-  let prevRaw = NaN, offset = 0, adj = 0, firstInWindowT = NaN;
+  let prevRaw = NaN, offset = 0, adj = 0, firstInWindowT = NaN, drops = 0, seen = 0;
   const flush = () => {
     if (cnt === 0) return;
     pushSample(out.count, lastT, cnt);
@@ -79,13 +85,21 @@ export function downsampleRaw(t: Float64Array, v: Float64Array, n: number, resol
     if (x < mn) mn = x;
     if (x > mx) mx = x;
     lastT = ti;
-    if (x < prevRaw) offset += prevRaw;
+    seen++;
+    if (x < prevRaw) {
+      offset += prevRaw;
+      drops++;
+    }
     prevRaw = x;
     adj = x + offset;
     if (ti === firstInWindowT) pushSample(out.counter, ti, adj);
   }
   flush();
   out.counterLast = prevRaw;
+  if (drops > 1 && drops * COUNTER_MAX_DROP_EVERY > seen) {
+    out.counter.length = 0;
+    out.counterLast = NaN;
+  }
   return out;
 }
 
@@ -215,7 +229,11 @@ export function concatSamples(parts: readonly SampleBuffer[]): SampleBuffer {
  * `resolution` (the same or coarser): the counters are stitched, the rest concatenated and folded.
  */
 export function mergeAggr(parts: readonly AggrSeries[], resolution: number): AggrSeries {
-  const { chain, rawLast } = stitchCounter(parts.map((p) => ({ ...p.counter, adjusted: true, rawLast: p.counterLast })));
+  // A chain with gaps would hide the increases in them: keep the counter only if every piece has one.
+  const counted = parts.every((p) => p.counter.length > 0);
+  const { chain, rawLast } = counted
+    ? stitchCounter(parts.map((p) => ({ ...p.counter, adjusted: true, rawLast: p.counterLast })))
+    : { chain: newSampleBuffer(1), rawLast: NaN };
   return downsampleAggr({
     count: concatSamples(parts.map((p) => p.count)),
     sum: concatSamples(parts.map((p) => p.sum)),

@@ -10,7 +10,7 @@ import { compareLabels, labelsKey, type Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import { newSampleBuffer } from '../chunkenc/samples.js';
 import type { Block } from '../block/index.js';
-import type { QuerySource } from '../querier.js';
+import { MergeQuerier, type QuerySource } from '../querier.js';
 import type { Querier, SampleBuffer, SelectHints, Series } from '../types.js';
 import { avgOf, concatSamples, stitchCounter, type CounterPart, type ReadAggregate } from './aggregate.js';
 import { AGGR_LABEL, readAggregate } from './block-io.js';
@@ -93,9 +93,11 @@ class TieredSeries implements Series {
   constructor(
     readonly labels: Labels,
     private readonly pieces: Piece[],
-    private readonly aggr: ReadAggregate,
-    readonly aggregate: ReadAggregate | undefined,
+    readonly aggregate: ReadAggregate,
   ) {}
+  private get aggr(): ReadAggregate {
+    return this.aggregate;
+  }
 
   samples(): SampleBuffer {
     if (this.cached) return this.cached;
@@ -173,7 +175,7 @@ export class TieredQuerier implements Querier {
     }
     const out: Series[] = [];
     for (const { labels, pieces } of bySeries.values()) {
-      out.push(new TieredSeries(labels, pieces, aggr, aggr === 'count' ? 'count' : undefined));
+      out.push(new TieredSeries(labels, pieces, aggr));
     }
     return out.sort((a, b) => compareLabels(a.labels, b.labels));
   }
@@ -212,6 +214,29 @@ export class TieredQuerier implements Querier {
   private checkOpen(): void {
     if (this.closed) throw new Error('querier used after close()');
   }
+}
+
+/**
+ * The TierSet of a store: `rawSources` (raw blocks and the head, in MergeQuerier precedence order), the time ranges
+ * of the raw blocks, the head's oldest sample time (Infinity when empty), and the downsampled blocks. Raw data is
+ * taken to cover its blocks and everything from the head's start (or the newest raw block's end) on.
+ */
+export function tierSet(
+  rawSources: readonly QuerySource[],
+  rawBlocks: readonly { minTime: number; maxTime: number }[],
+  headMinTime: number,
+  downsampledBlocks: readonly Block[],
+): TierSet {
+  const downsampled = new Map<number, Block[]>();
+  for (const b of [...downsampledBlocks].sort((x, y) => x.meta.minTime - y.meta.minTime)) {
+    let l = downsampled.get(b.meta.resolution);
+    if (!l) downsampled.set(b.meta.resolution, (l = []));
+    l.push(b);
+  }
+  const rawCoverage: Interval[] = rawBlocks.map((b) => [b.minTime, b.maxTime] as const);
+  const newestRawEnd = rawBlocks.length > 0 ? Math.max(...rawBlocks.map((b) => b.maxTime)) : Infinity;
+  rawCoverage.push([Math.min(headMinTime, newestRawEnd), Infinity]);
+  return { raw: new MergeQuerier(rawSources), rawCoverage, downsampled };
 }
 
 const emptyBuffer = (): SampleBuffer => newSampleBuffer(1);

@@ -1,0 +1,173 @@
+/**
+ * `vigil tsdb compact` and `vigil tsdb stats` (CONTRACT.md): the block compactor, downsampler and retention run
+ * once on a data dir no daemon holds, and a report of what the dir holds.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfigFile } from '../config/index.js';
+import { parseByteSize } from '../config/units.js';
+import { parseStorageConfig, type StorageConfig } from '../config/storage.js';
+import { parseDuration } from '../model/duration.js';
+import { Db } from '../tsdb/db.js';
+import { describeStep, readBlockMetas, type CompactorOptions } from '../tsdb/compact/run.js';
+import { DEFAULT_TIERS, RES_1H, RES_5M, type DownsampleTier } from '../tsdb/compact/plan.js';
+import type { BlockMeta } from '../tsdb/block/index.js';
+import { UsageError } from './errors.js';
+import { parseTimeArg } from './time.js';
+
+/**
+ * Compactor settings from the `storage:` config and the flags. `--retention` applies to every resolution the config
+ * does not give its own retention (so by default nothing downsampled outlives, or dies before, raw data).
+ */
+export function compactorOptions(storage: StorageConfig, flags: { retentionMs?: number; retentionBytes?: number }): CompactorOptions {
+  const retentionMs = new Map<number, number>();
+  for (const r of [0, RES_5M, RES_1H]) {
+    const v = storage.retentionMs.get(r) ?? flags.retentionMs;
+    if (v !== undefined) retentionMs.set(r, v);
+  }
+  const tiers: DownsampleTier[] = [];
+  const after5m = storage.downsampleAfterMs.get(RES_5M), after1h = storage.downsampleAfterMs.get(RES_1H);
+  const [d5m, d1h] = DEFAULT_TIERS as [DownsampleTier, DownsampleTier];
+  if (after5m !== undefined) tiers.push({ ...d5m, afterMs: after5m });
+  if (after1h !== undefined) tiers.push({ ...d1h, from: after5m !== undefined ? RES_5M : 0, afterMs: after1h });
+  return { retentionMs, retentionBytes: flags.retentionBytes ?? storage.retentionBytes, tiers };
+}
+
+interface CompactFlags {
+  dataDir: string;
+  config?: string;
+  retention: string;
+  retentionSize?: string;
+  now?: string;
+}
+
+function resolutionName(r: number): string {
+  return r === 0 ? 'raw' : r % 3_600_000 === 0 ? `${r / 3_600_000}h` : `${r / 60_000}m`;
+}
+
+function dirBytes(dir: string): number {
+  let n = 0;
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      n += e.isDirectory() ? dirBytes(p) : statSync(p).size;
+    }
+  } catch {
+    // Missing: 0.
+  }
+  return n;
+}
+
+export interface ResolutionStats {
+  resolution: number;
+  blocks: number;
+  minTime: number;
+  maxTime: number;
+  series: number;
+  samples: number;
+  bytes: number;
+}
+
+/** Per-resolution totals of block metas (series: the largest block's count, as blocks share series). */
+export function resolutionStats(metas: readonly BlockMeta[]): ResolutionStats[] {
+  const by = new Map<number, ResolutionStats>();
+  for (const m of metas) {
+    let s = by.get(m.resolution);
+    if (!s) by.set(m.resolution, (s = { resolution: m.resolution, blocks: 0, minTime: Infinity, maxTime: -Infinity, series: 0, samples: 0, bytes: 0 }));
+    s.blocks++;
+    s.minTime = Math.min(s.minTime, m.minTime);
+    s.maxTime = Math.max(s.maxTime, m.maxTime);
+    // A downsampled block stores six aggregate series per series.
+    s.series = Math.max(s.series, m.resolution === 0 ? m.stats.numSeries : Math.round(m.stats.numSeries / 6));
+    s.samples += m.stats.numSamples;
+    s.bytes += m.stats.bytes ?? dirBytes(m.dir);
+  }
+  return [...by.values()].sort((a, b) => a.resolution - b.resolution);
+}
+
+export function registerTsdb(program: Command): void {
+  const tsdb = program.command('tsdb').description('work on a data directory offline');
+  tsdb
+    .command('compact')
+    .description('run compaction, downsampling and retention once on a data dir no daemon holds; print what was done')
+    .option('--data-dir <dir>', 'data directory', './data')
+    .option('--config <file>', 'scrape config whose storage: section sets retention and downsampling')
+    .option('--retention <duration>', 'retention of resolutions the config does not set (0: no limit)', '365d')
+    .option('--retention-size <size>', 'delete the oldest blocks while all blocks exceed this size (e.g. 500GB)')
+    .option('--now <time>', 'the time retention and downsampling ages count from (RFC 3339 or unix seconds; default now)')
+    .action(async (flags: CompactFlags) => {
+      let retentionMs: number, retentionBytes: number | undefined, now: number;
+      try {
+        retentionMs = parseDuration(flags.retention);
+      } catch (e) {
+        throw new UsageError(`--retention: ${(e as Error).message}`);
+      }
+      try {
+        retentionBytes = flags.retentionSize === undefined ? undefined : parseByteSize(flags.retentionSize);
+      } catch (e) {
+        throw new UsageError(`--retention-size: ${(e as Error).message}`);
+      }
+      try {
+        now = flags.now === undefined ? Date.now() : parseTimeArg(flags.now, Date.now());
+      } catch (e) {
+        throw new UsageError(`--now: ${(e as Error).message}`);
+      }
+      const storage = parseStorageConfig(flags.config === undefined ? null : (await loadConfigFile(flags.config)).storage);
+      // 0 means no time limit, as for sizes.
+      const timeLimit = retentionMs > 0 ? retentionMs : undefined;
+      const opts = compactorOptions(storage, { retentionMs: timeLimit, retentionBytes });
+      const db = await Db.open(flags.dataDir, { now: () => now, retentionMs: timeLimit });
+      let steps = 0;
+      try {
+        const head = await db.compactHead();
+        for (const r of head) if (r.block) process.stdout.write(`persisted head data as block ${r.block.id}, ${new Date(r.minTime).toISOString()} .. ${new Date(r.maxTime).toISOString()}\n`);
+        await db.compactBlocks({
+          ...opts,
+          now: () => now,
+          afterStep: (r) => {
+            steps++;
+            process.stdout.write(`${describeStep(r.step)}${r.output ? ` -> ${r.output.id}` : ''} (${Math.round(r.durationMs)} ms)\n`);
+          },
+        });
+      } finally {
+        await db.close();
+      }
+      process.stdout.write(steps === 0 ? 'nothing to do\n' : `${steps} step(s) done\n`);
+    });
+  tsdb
+    .command('stats')
+    .description('blocks, resolutions, time ranges, series, samples and bytes on disk')
+    .option('--data-dir <dir>', 'data directory', './data')
+    .option('--json', 'print JSON')
+    .action((flags: { dataDir: string; json?: boolean }) => {
+      let metas: BlockMeta[];
+      try {
+        statSync(flags.dataDir);
+        metas = readBlockMetas(flags.dataDir);
+      } catch (e) {
+        throw new Error(`${flags.dataDir}: ${(e as Error).message}`);
+      }
+      const per = resolutionStats(metas);
+      const walBytes = dirBytes(join(flags.dataDir, 'wal'));
+      if (flags.json) {
+        process.stdout.write(JSON.stringify({
+          resolutions: per.map((s) => ({ ...s, resolution: resolutionName(s.resolution) })),
+          blocks: metas.map(({ dir: _d, ...m }) => m),
+          walBytes,
+        }, null, 2) + '\n');
+        return;
+      }
+      const rows = [['resolution', 'blocks', 'from', 'to', 'series', 'samples', 'bytes', 'bytes/sample']];
+      for (const s of per) {
+        rows.push([
+          resolutionName(s.resolution), String(s.blocks), new Date(s.minTime).toISOString(), new Date(s.maxTime).toISOString(),
+          String(s.series), String(s.samples), String(s.bytes), s.samples > 0 ? (s.bytes / s.samples).toFixed(3) : '-',
+        ]);
+      }
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      for (const r of rows) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
+      const total = per.reduce((a, s) => a + s.bytes, 0);
+      process.stdout.write(`total: ${metas.length} blocks, ${total} bytes in blocks, ${walBytes} bytes of WAL\n`);
+    });
+}
