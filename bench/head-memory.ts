@@ -8,7 +8,7 @@
  * Also measures one head compaction of a Db holding 100 k series (block write + truncation; --compaction-series N)
  * and the WAL replay of Db.open for 100 k series × 20 samples (--replay-series N, --replay-samples K; 0 skips).
  */
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -102,6 +102,23 @@ export interface CompactionTiming {
   truncateMs: number;
   /** Longest gap between event-loop ticks while the compaction ran (what a scrape could have waited). */
   maxLoopStallMs: number;
+  /**
+   * Main-thread CPU time spent inside the longest-running gap between two ticks (Linux: /proc/thread-self/schedstat),
+   * or -1 where unavailable. Unlike the wall-clock gap it does not count time the thread sat in the run queue, so it
+   * measures the compaction's own blocking on a shared, overloaded machine.
+   */
+  maxLoopStallCpuMs: number;
+  /** Ticks of the probe that ran while the compaction ran. */
+  ticks: number;
+}
+
+/** CPU time (ns) the calling thread has run, from /proc/thread-self/schedstat; -1 where that file is missing. */
+function threadCpuNs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]);
+  } catch {
+    return -1;
+  }
 }
 
 /** Times one head compaction of a Db with `n` series holding 3.5 h of samples every 60 s. */
@@ -121,20 +138,27 @@ export async function measureCompaction(n: number): Promise<CompactionTiming> {
       }
       app.commit();
     }
-    let maxStall = 0;
-    let last = performance.now();
+    let maxStall = 0, maxCpu = -1, ticks = 0;
+    let last = performance.now(), lastCpu = threadCpuNs();
     let running = true;
     const tick = (): void => {
-      const now = performance.now();
+      const now = performance.now(), cpu = threadCpuNs();
       maxStall = Math.max(maxStall, now - last);
+      if (cpu >= 0 && lastCpu >= 0) maxCpu = Math.max(maxCpu, (cpu - lastCpu) / 1e6);
       last = now;
+      ticks++;
+      // Read the clock after the probe's own file read so its cost is not charged to the next gap.
+      lastCpu = threadCpuNs();
       if (running) setTimeout(tick, 1);
     };
     setTimeout(tick, 1);
     const [res] = await db.compactHead();
     running = false;
     if (res === undefined) throw new Error('BUG: nothing compacted');
-    return { series: n, samplesPerSeries: end / step, writeMs: res.writeMs, truncateMs: res.truncateMs, maxLoopStallMs: maxStall };
+    return {
+      series: n, samplesPerSeries: end / step, writeMs: res.writeMs, truncateMs: res.truncateMs,
+      maxLoopStallMs: maxStall, maxLoopStallCpuMs: maxCpu, ticks,
+    };
   } finally {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
@@ -147,6 +171,8 @@ export interface ReplayTiming {
   walBytes: number;
   /** Db.open (lock, WAL replay into a new head) after a clean close. */
   openMs: number;
+  /** Main-thread CPU time of that Db.open (Linux; -1 elsewhere): less sensitive to a busy machine than openMs. */
+  openCpuMs: number;
 }
 
 /** Times reopening a Db whose WAL holds `n` series with `k` samples each (one commit per scrape round). */
@@ -167,13 +193,16 @@ export async function measureReplay(n: number, k = 20): Promise<ReplayTiming> {
     await db.close();
     let walBytes = 0;
     for (const f of readdirSync(join(dir, 'wal'))) walBytes += statSync(join(dir, 'wal', f)).size;
+    const c0 = threadCpuNs();
     const t0 = performance.now();
     const again = await Db.open(dir);
     const openMs = performance.now() - t0;
+    const c1 = threadCpuNs();
+    const openCpuMs = c0 >= 0 && c1 >= 0 ? (c1 - c0) / 1e6 : -1;
     const st = again.stats().head;
     await again.close();
     if (st.numSeries !== n || st.numSamples !== n * k) throw new Error(`BUG: replay gave ${st.numSeries} series, ${st.numSamples} samples`);
-    return { series: n, samplesPerSeries: k, walBytes, openMs };
+    return { series: n, samplesPerSeries: k, walBytes, openMs, openCpuMs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

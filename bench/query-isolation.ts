@@ -40,9 +40,12 @@ function summary(label: string, r: IsolationResult) {
     scrapesMeasured: r.delaysMs.length,
     missedScrapes: Math.max(0, r.expectedPerTarget - r.minPerTarget),
     upNotOne: r.upNotOne,
-    heavyQueries: r.queriesDone,
+    heavyQueriesStarted: r.queriesStarted,
+    heavyQueriesDone: r.queriesDone,
     heavyQueryMedianMs: Math.round(q.median),
     queryErrors: r.queryErrors.slice(0, 3),
+    // Other processes' CPU load colours wall-clock delays: quote it with them.
+    load1: +os.loadavg()[0]!.toFixed(1),
   };
 }
 
@@ -83,7 +86,7 @@ async function dashboard(series: number, refreshes: number, hours: readonly numb
         cached.push(performance.now() - t0);
       }
       const c = medianMax(cold).median, r = medianMax(cached).median;
-      out.push({ series, rangeHours: h, stepS: 60, coldMedianMs: +c.toFixed(1), cachedRefreshMedianMs: +r.toFixed(1), speedup: +(c / r).toFixed(1) });
+      out.push({ load1: +os.loadavg()[0]!.toFixed(1), series, rangeHours: h, stepS: 60, coldMedianMs: +c.toFixed(1), cachedRefreshMedianMs: +r.toFixed(1), speedup: +(c / r).toFixed(1) });
     }
     return out;
   } finally {

@@ -21,7 +21,7 @@ import { Engine } from '../src/promql/index.js';
 import { writeBlock, type SeriesInput } from '../src/tsdb/block/index.js';
 import { compactDir, readBlockMetas } from '../src/tsdb/compact/run.js';
 import { Db } from '../src/tsdb/db.js';
-import { resolutionStats } from '../src/cli/tsdb.js';
+import { resolutionStats } from '../src/tsdb/compact/stats.js';
 
 const MIN = 60_000, HOUR = 3_600_000, DAY = 86_400_000;
 const BLOCK = 54 * HOUR;

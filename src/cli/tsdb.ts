@@ -2,7 +2,7 @@
  * `vigil tsdb compact` and `vigil tsdb stats` (CONTRACT.md): the block compactor, downsampler and retention run
  * once on a data dir no daemon holds, and a report of what the dir holds.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../config/index.js';
@@ -13,6 +13,7 @@ import { Db } from '../tsdb/db.js';
 import { describeStep, readBlockMetas, type CompactorOptions } from '../tsdb/compact/run.js';
 import { DEFAULT_TIERS, RES_1H, RES_5M, type DownsampleTier } from '../tsdb/compact/plan.js';
 import type { BlockMeta } from '../tsdb/block/index.js';
+import { dirBytes, resolutionStats } from '../tsdb/compact/stats.js';
 import { UsageError } from './errors.js';
 import { parseTimeArg } from './time.js';
 
@@ -44,46 +45,6 @@ interface CompactFlags {
 
 function resolutionName(r: number): string {
   return r === 0 ? 'raw' : r % 3_600_000 === 0 ? `${r / 3_600_000}h` : `${r / 60_000}m`;
-}
-
-function dirBytes(dir: string): number {
-  let n = 0;
-  try {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      n += e.isDirectory() ? dirBytes(p) : statSync(p).size;
-    }
-  } catch {
-    // Missing: 0.
-  }
-  return n;
-}
-
-export interface ResolutionStats {
-  resolution: number;
-  blocks: number;
-  minTime: number;
-  maxTime: number;
-  series: number;
-  samples: number;
-  bytes: number;
-}
-
-/** Per-resolution totals of block metas (series: the largest block's count, as blocks share series). */
-export function resolutionStats(metas: readonly BlockMeta[]): ResolutionStats[] {
-  const by = new Map<number, ResolutionStats>();
-  for (const m of metas) {
-    let s = by.get(m.resolution);
-    if (!s) by.set(m.resolution, (s = { resolution: m.resolution, blocks: 0, minTime: Infinity, maxTime: -Infinity, series: 0, samples: 0, bytes: 0 }));
-    s.blocks++;
-    s.minTime = Math.min(s.minTime, m.minTime);
-    s.maxTime = Math.max(s.maxTime, m.maxTime);
-    // A downsampled block stores six aggregate series per series.
-    s.series = Math.max(s.series, m.resolution === 0 ? m.stats.numSeries : Math.round(m.stats.numSeries / 6));
-    s.samples += m.stats.numSamples;
-    s.bytes += m.stats.bytes ?? dirBytes(m.dir);
-  }
-  return [...by.values()].sort((a, b) => a.resolution - b.resolution);
 }
 
 export function registerTsdb(program: Command): void {

@@ -16,6 +16,12 @@ export interface GroupOf {
   labels: Labels | null;
 }
 
+/** Where aggregate() memoizes each input label set's group across steps (a Map or WeakMap keyed by identity). */
+export interface GroupCache {
+  get(labels: Labels): GroupOf | undefined;
+  set(labels: Labels, of: GroupOf): unknown;
+}
+
 interface Group {
   labels: Labels;
   value: number;
@@ -51,7 +57,7 @@ export function formatFloatPlain(v: number): string {
  */
 export function aggregate(
   op: AggregateOp, vec: InstantSample[], param: number | string | null, grouping: string[], without: boolean,
-  ts: number, groupCache?: WeakMap<Labels, GroupOf>,
+  ts: number, groupCache?: GroupCache,
 ): InstantSample[] {
   let k = 0;
   if (op === 'topk' || op === 'bottomk') {

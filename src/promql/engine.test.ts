@@ -121,6 +121,11 @@ describe('Engine', () => {
     new Engine().rangeQuery(s, 'x + rate(x[5m])', 0, 60_000, 30_000, { resolution: 300_000 });
     new Engine().instantQuery(s, 'max_over_time(x[1h:5m])', 3_600_000, { resolution: 300_000 });
     expect(s.selects).toHaveLength(3);
-    for (const c of s.selects) expect(c.hints).toEqual({ resolution: 300_000 });
+    // A caller's resolution is kept; each selector adds the aggregate its function needs from downsampled data.
+    expect(s.selects.map((c) => c.hints)).toEqual([
+      { resolution: 300_000, aggregate: 'avg' },
+      { resolution: 300_000, aggregate: 'counter' },
+      { resolution: 300_000, aggregate: 'avg' },
+    ]);
   });
 });

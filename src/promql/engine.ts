@@ -8,7 +8,7 @@
  * and `offset` moves it; subqueries evaluate their inner expression at multiples of their step.
  */
 import type { Labels } from '../model/labels.js';
-import { compareLabels } from '../model/labels.js';
+import { compareLabels, METRIC_NAME } from '../model/labels.js';
 import { BadDataError, ExecutionError, TimeoutError } from '../model/errors.js';
 import { isStaleNaN, type InstantSample } from '../model/sample.js';
 import type { Querier, Queryable, SampleAggregate, SelectHints } from '../tsdb/types.js';
@@ -62,6 +62,8 @@ type StepValue =
 /** One series of a range selection or subquery result, with its current window [lo, hi) and instant cursor. */
 interface SeriesData extends Window {
   labels: Labels;
+  /** `labels` without `__name__`, once a function result first needs it (memoized here: read at every step). */
+  noName: Labels | null;
   n: number;
   /** Set when the samples are downsampled window aggregates (Series.aggregate). */
   aggregate?: SampleAggregate;
@@ -135,10 +137,34 @@ function upperBound(t: Float64Array, n: number, x: number): number {
 function seekWindow(s: SeriesData, mint: number, maxt: number): void {
   const t = s.t;
   if (s.lo > 0 && t[s.lo - 1]! >= mint) s.lo = lowerBound(t, s.n, mint);
+  // Long forward jumps (the first step, or steps far apart) search instead of walking every sample.
+  if (s.lo + WALK_LIMIT < s.n && t[s.lo + WALK_LIMIT]! < mint) s.lo = lowerBound(t, s.n, mint);
   while (s.lo < s.n && t[s.lo]! < mint) s.lo++;
   if (s.hi > 0 && t[s.hi - 1]! > maxt) s.hi = upperBound(t, s.n, maxt);
   if (s.hi < s.lo) s.hi = s.lo;
+  if (s.hi + WALK_LIMIT < s.n && t[s.hi + WALK_LIMIT]! <= maxt) s.hi = upperBound(t, s.n, maxt);
   while (s.hi < s.n && t[s.hi]! <= maxt) s.hi++;
+}
+
+/** Cursor moves longer than this many samples binary-search rather than walk. */
+const WALK_LIMIT = 16;
+
+/**
+ * True if the series' label sets (distinct, as selections and subquery results are) stay distinct without
+ * `__name__`. When all share one name (or none has one) that holds without building a key per series.
+ */
+function distinctOnceNameDropped(d: readonly SeriesData[]): boolean {
+  let sameName = true;
+  const first = d.length > 0 ? metricNameOf(d[0]!.labels) : undefined;
+  for (let i = 1; i < d.length && sameName; i++) sameName = metricNameOf(d[i]!.labels) === first;
+  if (sameName) return true;
+  const keys = new Set(d.map((s) => keyOf(dropMetricName(s.labels))));
+  return keys.size === d.length;
+}
+
+function metricNameOf(ls: Labels): string | undefined {
+  for (const l of ls) if (l.name === METRIC_NAME) return l.value;
+  return undefined;
 }
 
 function unwrapParens(e: Expr): Expr {
@@ -160,7 +186,9 @@ function assertUniqueLabelsets(vec: InstantSample[]): void {
 class Evaluator {
   private readonly instantData = new Map<VectorSelector, SeriesData[]>();
   private readonly rangeData = new Map<MatrixSelector | SubqueryExpr, SeriesData[]>();
-  private readonly groupCaches = new Map<AggregateExpr, WeakMap<Labels, GroupOf>>();
+  /** Per aggregation, each input label set's group. A Map, not a WeakMap: it dies with the query, and weak maps
+   * with many keys are slow to read and to collect. */
+  private readonly groupCaches = new Map<AggregateExpr, Map<Labels, GroupOf>>();
   /** Range data whose series stay distinct once `__name__` is dropped: their function results need no check. */
   private readonly distinctWithoutName = new WeakSet<SeriesData[]>();
   /**
@@ -222,7 +250,7 @@ class Evaluator {
         }
       }
       if (n === 0) continue;
-      const d: SeriesData = { labels: series.labels, t, v, n, lo: 0, hi: 0 };
+      const d: SeriesData = { labels: series.labels, noName: null, t, v, n, lo: 0, hi: 0 };
       if (series.aggregate !== undefined) {
         d.aggregate = series.aggregate;
         d.lookback = this.ctx.lookback + (hints?.resolution ?? 0);
@@ -237,6 +265,8 @@ class Evaluator {
     if (!d) {
       const [first, last] = this.refRange(vs.at, vs.offset);
       const hints = this.hintsFor(vs, 0, undefined);
+      // Read at a single time, a selector needs only each series' newest sample: sources may skip older chunks.
+      if (first === last) hints.latestOnly = true;
       d = this.select(vs, first - this.ctx.lookback - (hints.resolution ?? 0), last, false, hints);
       this.instantData.set(vs, d);
     }
@@ -249,8 +279,7 @@ class Evaluator {
     if (!d) {
       d = node.type === 'MatrixSelector' ? this.loadRange(node) : this.evalSubquery(node);
       this.rangeData.set(node, d);
-      const keys = new Set(d.map((s) => keyOf(dropMetricName(s.labels))));
-      if (keys.size === d.length) this.distinctWithoutName.add(d);
+      if (distinctOnceNameDropped(d)) this.distinctWithoutName.add(d);
     }
     const { at, offset } = node.type === 'MatrixSelector' ? node.vs : node;
     const maxt = this.refTime(at, offset, ts);
@@ -286,7 +315,7 @@ class Evaluator {
     }
     const out: SeriesData[] = [];
     for (const acc of bySeries.values()) {
-      out.push({ labels: acc.labels, t: Float64Array.from(acc.t), v: Float64Array.from(acc.v), n: acc.t.length, lo: 0, hi: 0 });
+      out.push({ labels: acc.labels, noName: null, t: Float64Array.from(acc.t), v: Float64Array.from(acc.v), n: acc.t.length, lo: 0, hi: 0 });
     }
     out.sort((a, b) => compareLabels(a.labels, b.labels));
     return out;
@@ -324,7 +353,9 @@ class Evaluator {
     const out: InstantSample[] = [];
     for (const s of data) {
       // `hi` doubles as the instant cursor: the index after the newest sample at or before refT.
-      if (s.hi > 0 && s.t[s.hi - 1]! > refT) s.hi = upperBound(s.t, s.n, refT);
+      if ((s.hi > 0 && s.t[s.hi - 1]! > refT) || (s.hi + WALK_LIMIT < s.n && s.t[s.hi + WALK_LIMIT]! <= refT)) {
+        s.hi = upperBound(s.t, s.n, refT);
+      }
       while (s.hi < s.n && s.t[s.hi]! <= refT) s.hi++;
       if (s.hi === 0) continue;
       const i = s.hi - 1;
@@ -384,7 +415,7 @@ class Evaluator {
     if (e.param) param = e.op === 'count_values' ? this.stringOf(e.param, ts) : this.scalarOf(e.param, ts);
     const vec = this.vectorOf(e.expr, ts);
     let cache = this.groupCaches.get(e);
-    if (!cache) { cache = new WeakMap(); this.groupCaches.set(e, cache); }
+    if (!cache) { cache = new Map(); this.groupCaches.set(e, cache); }
     return { kind: 'vector', samples: aggregate(e.op, vec, param, e.grouping, e.without, ts, cache) };
   }
 
@@ -421,7 +452,7 @@ class Evaluator {
         // Downsampled counts: each point counts raw samples, so counting them is adding them up.
         const v = (w.aggregate === 'count' && name === 'count_over_time' ? SUM_OVER_TIME : rangeFn)(w, call);
         if (v === null) continue;
-        const labels = keepName ? w.labels : dropMetricName(w.labels);
+        const labels = keepName ? w.labels : (w.noName ??= dropMetricName(w.labels));
         if (owners) {
           const k = keyOf(labels);
           const owner = owners.get(k);

@@ -41,6 +41,8 @@ interface Extent {
   readonly start: number;
   readonly end: number;
   readonly series: ReadonlyMap<string, CachedSeries>;
+  /** Warnings of the evaluations behind it (e.g. which downsampled resolutions served it). */
+  readonly warnings: readonly string[];
   readonly bytes: number;
 }
 
@@ -61,10 +63,11 @@ function seriesBytes(labels: Labels, points: number): number {
   return b;
 }
 
-function makeExtent(start: number, end: number, series: Map<string, CachedSeries>): Extent {
+function makeExtent(start: number, end: number, series: Map<string, CachedSeries>, warnings: readonly string[]): Extent {
   let bytes = EXTENT_OVERHEAD;
   for (const s of series.values()) bytes += seriesBytes(s.labels, s.t.length);
-  return { start, end, series, bytes };
+  for (const w of warnings) bytes += 2 * w.length;
+  return { start, end, series, warnings, bytes };
 }
 
 /** Points of `s` with lo <= t <= hi (t is sorted). */
@@ -87,7 +90,7 @@ function trimExtent(x: Extent, lo: number, hi: number): Extent | null {
     const p = slicePoints(s, start, end);
     if (p.t.length > 0) series.set(k, { labels: p.labels, t: p.t.slice(), v: p.v.slice() });
   }
-  return makeExtent(start, end, series);
+  return makeExtent(start, end, series, x.warnings);
 }
 
 /** Joins extents that overlap or touch (b.start <= a.end + step); where they overlap, `a`'s points are kept. */
@@ -108,7 +111,7 @@ function joinExtents(a: Extent, b: Extent): Extent {
       series.set(k, { labels: x.labels, t, v });
     }
   }
-  return makeExtent(Math.min(a.start, b.start), Math.max(a.end, b.end), series);
+  return makeExtent(Math.min(a.start, b.start), Math.max(a.end, b.end), series, [...new Set([...a.warnings, ...b.warnings])]);
 }
 
 /** Runs of grid steps in [start, last] that no extent covers. */
@@ -130,7 +133,7 @@ function extentOfResult(start: number, end: number, res: QueryResult): Extent {
   if (res.value.type !== 'matrix') throw new Error(`BUG: range query returned a ${res.value.type}`);
   const series = new Map<string, CachedSeries>();
   for (const s of res.value.series) series.set(labelsKey(s.labels), { labels: s.labels, t: s.t, v: s.v });
-  return makeExtent(start, end, series);
+  return makeExtent(start, end, series, res.warnings ?? []);
 }
 
 /** Concatenates the series of time-ordered, disjoint pieces within [lo, hi] into one matrix sorted by labels. */
@@ -224,12 +227,7 @@ export class ResultsCache implements QueryRunner {
     else metrics.cacheMisses.inc();
 
     const computed: Extent[] = [];
-    const warnings: string[] = [];
-    for (const [a, b] of runs) {
-      const res = await this.inner.range(expr, a, b, stepMs, opts);
-      if (res.warnings) warnings.push(...res.warnings);
-      computed.push(extentOfResult(a, b, res));
-    }
+    for (const [a, b] of runs) computed.push(extentOfResult(a, b, await this.inner.range(expr, a, b, stepMs, opts)));
     const cut = this.now() - this.freshnessMs;
     for (const x of computed) {
       const keep = trimExtent(x, -Infinity, cut);
@@ -237,6 +235,7 @@ export class ResultsCache implements QueryRunner {
     }
     const pieces = [...cached.filter((x) => x.end >= start && x.start <= last), ...computed].sort((a, b) => a.start - b.start);
     const value = { type: 'matrix' as const, series: assemble(pieces, start, last) };
+    const warnings = [...new Set(pieces.flatMap((x) => x.warnings))];
     return warnings.length > 0 ? { value, warnings } : { value };
   }
 

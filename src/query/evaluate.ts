@@ -6,8 +6,9 @@
 import { BadDataError, ExecutionError, TimeoutError } from '../model/errors.js';
 import { Engine, parseExpr } from '../promql/index.js';
 import { Block } from '../tsdb/block/index.js';
-import { MergeQuerier, type QuerySource } from '../tsdb/querier.js';
-import type { Queryable } from '../tsdb/types.js';
+import { TieredQuerier, parseMaxSourceResolution, tierSet } from '../tsdb/downsample/index.js';
+import type { QuerySource } from '../tsdb/querier.js';
+import type { Queryable, SelectHints } from '../tsdb/types.js';
 import { TOO_MANY_SAMPLES } from './prefetch.js';
 import { selectorRanges, type PlanOptions } from './plan.js';
 import { SnapshotSource, type HeadSnapshot } from './snapshot.js';
@@ -22,6 +23,8 @@ export interface BlockRef {
   maxTime: number;
   numSeries: number;
   numSamples: number;
+  /** Sample spacing of a downsampled block, ms; 0 = raw. */
+  resolution: number;
 }
 
 export interface EvalRequest extends PlanOptions {
@@ -33,7 +36,13 @@ export interface EvalRequest extends PlanOptions {
   stepMs: number;
   /** Raw blocks of the Db's read view, oldest first. */
   blocks: BlockRef[];
+  /** Downsampled blocks of the read view, oldest first. */
+  downsampled: BlockRef[];
   head: HeadSnapshot;
+  /** The head's oldest sample time when the snapshot was taken (where raw data from the head begins). */
+  headMinTime: number;
+  /** `max_source_resolution`: raw | 5m | 1h | auto (default). */
+  maxSourceResolution?: string;
   /** Samples in the head snapshot (counted on the main thread). */
   headSamples: number;
   maxSamples: number;
@@ -44,7 +53,7 @@ export interface EvalRequest extends PlanOptions {
 export type ErrorKind = 'bad_data' | 'execution' | 'timeout' | 'internal';
 
 export type EvalResponse =
-  | { id: number; ok: true; value: WireValue; samples: number }
+  | { id: number; ok: true; value: WireValue; samples: number; warnings?: string[] }
   | { id: number; ok: false; error: { kind: ErrorKind; message: string } };
 
 /** Blocks opened by this thread, by id; blocks the Db no longer lists are closed on the next retain(). */
@@ -102,14 +111,17 @@ export function estimateBlockSamples(req: EvalRequest, blocks: readonly Block[],
 /** Evaluates one request; every failure comes back as an error response, never as a throw. */
 export function evaluate(req: EvalRequest, cache: BlockCache): EvalResponse {
   try {
-    cache.retain(req.blocks);
+    cache.retain([...req.blocks, ...req.downsampled]);
+    const hints = selectHints(req.maxSourceResolution);
     const expr = parseExpr(req.expr);
     const blocks = req.blocks.map((r) => cache.get(r));
     const ranges = selectorRanges(expr, req.start, req.kind === 'instant' ? req.start : req.end, req);
     const samples = req.headSamples + estimateBlockSamples(req, blocks, ranges);
     if (samples > req.maxSamples) throw new ExecutionError(TOO_MANY_SAMPLES);
-    const sources: QuerySource[] = [...blocks, new SnapshotSource(req.head)];
-    const storage: Queryable = { querier: () => new MergeQuerier(sources) };
+    // The same tiers as Db.querier(): raw blocks and the head merged, downsampled blocks where they serve better.
+    const raw: QuerySource[] = [...blocks, new SnapshotSource(req.head)];
+    const tiers = tierSet(raw, req.blocks, req.headMinTime, req.downsampled.map((r) => cache.get(r)));
+    const storage: Queryable = { querier: () => new TieredQuerier(tiers) };
     const engine = new Engine({
       maxSamples: req.maxSamples,
       timeoutMs: req.timeoutMs,
@@ -118,12 +130,32 @@ export function evaluate(req: EvalRequest, cache: BlockCache): EvalResponse {
     });
     const value =
       req.kind === 'instant'
-        ? engine.instantQuery(storage, expr, req.start)
-        : engine.rangeQuery(storage, expr, req.start, req.end, req.stepMs);
-    return { id: req.id, ok: true, value: packValue(value), samples };
+        ? engine.instantQuery(storage, expr, req.start, hints)
+        : engine.rangeQuery(storage, expr, req.start, req.end, req.stepMs, hints);
+    const warnings = resolutionWarnings(engine.servedResolutions);
+    return { id: req.id, ok: true, value: packValue(value), samples, ...(warnings.length > 0 ? { warnings } : {}) };
   } catch (e) {
     return { id: req.id, ok: false, error: { kind: errorKind(e), message: e instanceof Error ? e.message : String(e) } };
   }
+}
+
+/** `max_source_resolution` as select hints (none for auto: the engine picks per selector). */
+export function selectHints(maxSourceResolution: string | undefined): SelectHints | undefined {
+  let r: number | undefined;
+  try {
+    r = parseMaxSourceResolution(maxSourceResolution);
+  } catch (e) {
+    throw new BadDataError((e as Error).message);
+  }
+  return r === undefined ? undefined : { resolution: r };
+}
+
+/** Names the downsampled resolutions that served a query, as the in-process runner's warnings do. */
+function resolutionWarnings(served: readonly number[]): string[] {
+  const coarse = served.filter((r) => r > 0);
+  if (coarse.length === 0) return [];
+  const name = (r: number) => (r % 3_600_000 === 0 ? `${r / 3_600_000}h` : `${r / 60_000}m`);
+  return [`served from downsampled data at resolution ${coarse.map(name).join(', ')}${served.includes(0) ? ' and raw data' : ''}`];
 }
 
 function errorKind(e: unknown): ErrorKind {

@@ -12,6 +12,11 @@ export interface SelectorRange {
   readonly matchers: readonly Matcher[];
   mint: number;
   maxt: number;
+  /**
+   * Every selector of this range is an instant selector read at the single time `maxt`: only each series' newest
+   * sample in the range is needed (the engine then selects with the `latestOnly` hint). Absent means false.
+   */
+  latestOnly?: boolean;
 }
 
 export interface PlanOptions {
@@ -28,11 +33,12 @@ export interface PlanOptions {
  */
 export function selectorRanges(expr: Expr, start: number, end: number, opts: PlanOptions): SelectorRange[] {
   const byKey = new Map<string, SelectorRange>();
-  const add = (matchers: readonly Matcher[], mint: number, maxt: number) => {
+  const add = (matchers: readonly Matcher[], mint: number, maxt: number, latestOnly: boolean) => {
     const key = matchers.map((m) => m.toString()).sort().join('\u0000');
     const r = byKey.get(key);
-    if (r === undefined) byKey.set(key, { matchers, mint, maxt });
+    if (r === undefined) byKey.set(key, { matchers, mint, maxt, latestOnly });
     else {
+      r.latestOnly = r.latestOnly === true && latestOnly && r.maxt === maxt;
       if (mint < r.mint) r.mint = mint;
       if (maxt > r.maxt) r.maxt = maxt;
     }
@@ -53,12 +59,12 @@ export function selectorRanges(expr: Expr, start: number, end: number, opts: Pla
         return;
       case 'VectorSelector': {
         const [first, last] = refRange(e.at, e.offset, from, to);
-        add(e.matchers, first - opts.lookbackMs, last);
+        add(e.matchers, first - opts.lookbackMs, last, first === last);
         return;
       }
       case 'MatrixSelector': {
         const [first, last] = refRange(e.vs.at, e.vs.offset, from, to);
-        add(e.vs.matchers, first - e.rangeMs, last);
+        add(e.vs.matchers, first - e.rangeMs, last, false);
         return;
       }
       case 'SubqueryExpr': {

@@ -51,6 +51,8 @@ export async function prefetchHead(head: Head, ranges: readonly SelectorRange[],
   // Series ref → index into the union-range arrays.
   const index = new Map<number, number>();
   let refs: Float64Array = new Float64Array(256), mints: Float64Array = new Float64Array(256), maxts: Float64Array = new Float64Array(256);
+  // 1 while every range reading the series needs only its newest sample at one and the same time.
+  let latest: Uint8Array = new Uint8Array(256);
   let n = 0;
   for (const r of ranges) {
     const matched = head.matchingRefs(r.matchers, r.mint, r.maxt);
@@ -58,6 +60,7 @@ export async function prefetchHead(head: Head, ranges: readonly SelectorRange[],
       const ref = matched[i]!;
       const at = index.get(ref);
       if (at !== undefined) {
+        if (!r.latestOnly || r.maxt !== maxts[at]!) latest[at] = 0;
         if (r.mint < mints[at]!) mints[at] = r.mint;
         if (r.maxt > maxts[at]!) maxts[at] = r.maxt;
         continue;
@@ -66,11 +69,15 @@ export async function prefetchHead(head: Head, ranges: readonly SelectorRange[],
         refs = grow(refs);
         mints = grow(mints);
         maxts = grow(maxts);
+        const l = new Uint8Array(latest.length * 2);
+        l.set(latest);
+        latest = l;
       }
       index.set(ref, n);
       refs[n] = ref;
       mints[n] = r.mint;
       maxts[n] = r.maxt;
+      latest[n] = r.latestOnly ? 1 : 0;
       n++;
     }
     await pause();
@@ -79,7 +86,7 @@ export async function prefetchHead(head: Head, ranges: readonly SelectorRange[],
   const b = new SnapshotBuilder();
   for (let i = 0; i < n; i++) {
     // The series may have been garbage-collected while we yielded: readChunks then returns null.
-    const labels = head.readChunks(refs[i]!, mints[i]!, maxts[i]!, b);
+    const labels = head.readChunks(refs[i]!, mints[i]!, maxts[i]!, b, latest[i] === 1);
     if (labels !== null) b.endSeries(labels);
     if (b.samples > maxSamples) throw new ExecutionError(TOO_MANY_SAMPLES);
     if ((i + 1) % SERIES_PER_CHECK === 0) await pause();

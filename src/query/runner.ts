@@ -6,7 +6,8 @@
 import { parseExpr } from '../promql/index.js';
 import type { QueryOptions, QueryResult, QueryRunner } from '../api/query-runner.js';
 import type { DbReadView } from '../tsdb/db.js';
-import { responseError, type EvalRequest, type EvalResponse } from './evaluate.js';
+import type { BlockMeta } from '../tsdb/block/index.js';
+import { responseError, selectHints, type BlockRef, type EvalRequest, type EvalResponse } from './evaluate.js';
 import { queryMetrics } from './metrics.js';
 import { selectorRanges } from './plan.js';
 import { prefetchHead } from './prefetch.js';
@@ -32,6 +33,18 @@ export interface WorkerRunnerOptions {
   defaultSubqueryStepMs?: number;
   /** Longest main-thread stretch while copying head chunks, ms. Default 2. */
   sliceMs?: number;
+}
+
+function blockRef(b: BlockMeta): BlockRef {
+  return {
+    id: b.id,
+    dir: b.dir,
+    minTime: b.minTime,
+    maxTime: b.maxTime,
+    numSeries: b.stats.numSeries,
+    numSamples: b.stats.numSamples,
+    resolution: b.resolution,
+  };
 }
 
 /** Extra time a worker gets past the deadline to report its own timeout before it is terminated. */
@@ -84,14 +97,21 @@ export class WorkerQueryRunner implements QueryRunner {
     const deadline = t0 + (opts?.timeoutMs ?? this.defaultTimeoutMs);
     metrics.inFlight.inc();
     try {
-      const ranges = selectorRanges(parseExpr(expr), start, end, {
-        lookbackMs: this.lookbackMs,
-        defaultSubqueryStepMs: this.subqueryStepMs,
-      });
+      const hints = selectHints(opts?.maxSourceResolution);
+      const parsed = parseExpr(expr);
       const worker = await this.pool.acquire(deadline - performance.now());
       let res: EvalResponse;
       const view = this.db.readView();
       try {
+        // Instant selectors served from a downsampled tier look back one resolution further (the engine widens
+        // them), possibly into the head.
+        let extra = 0;
+        if (hints?.resolution !== 0) for (const b of view.downsampled) extra = Math.max(extra, b.resolution);
+        const ranges = selectorRanges(parsed, start, end, {
+          lookbackMs: this.lookbackMs + extra,
+          defaultSubqueryStepMs: this.subqueryStepMs,
+        });
+        const headMinTime = view.head.minTime();
         const pre = await prefetchHead(view.head, ranges, { deadline, maxSamples: this.maxSamples, sliceMs: this.sliceMs });
         const req: EvalRequest = {
           id: this.nextId++,
@@ -100,15 +120,11 @@ export class WorkerQueryRunner implements QueryRunner {
           start,
           end,
           stepMs,
-          blocks: view.blocks.map((b) => ({
-            id: b.id,
-            dir: b.dir,
-            minTime: b.minTime,
-            maxTime: b.maxTime,
-            numSeries: b.stats.numSeries,
-            numSamples: b.stats.numSamples,
-          })),
+          blocks: view.blocks.map(blockRef),
+          downsampled: view.downsampled.map(blockRef),
           head: pre.snapshot,
+          headMinTime,
+          maxSourceResolution: opts?.maxSourceResolution,
           headSamples: pre.samples,
           maxSamples: this.maxSamples,
           timeoutMs: Math.max(1, deadline - performance.now()),
@@ -122,7 +138,8 @@ export class WorkerQueryRunner implements QueryRunner {
       }
       if (!res.ok) throw responseError(res.error.kind, res.error.message);
       metrics.samples.observe(res.samples);
-      return { value: await unpackValue(res.value) };
+      const value = await unpackValue(res.value);
+      return res.warnings ? { value, warnings: res.warnings } : { value };
     } finally {
       metrics.inFlight.dec();
       metrics.duration.observe({ kind }, (performance.now() - t0) / 1000);

@@ -7,7 +7,7 @@
  */
 import { compareLabels, type Label, type Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
-import { decodeChunkInto, newSampleBuffer } from '../tsdb/chunkenc/index.js';
+import { chunkNumSamples, decodeChunkInto, newSampleBuffer } from '../tsdb/chunkenc/index.js';
 import type { QuerySource } from '../tsdb/querier.js';
 import type { SampleBuffer, SelectHints, Series } from '../tsdb/types.js';
 import { StringPacker, packedTransfer, stringTable, type PackedStrings } from './strings.js';
@@ -131,6 +131,7 @@ class DecodedSeries implements Series {
  */
 export class SnapshotSource implements QuerySource {
   private readonly seriesLabels: Labels[];
+  private sorted: Int32Array | null = null;
 
   constructor(private readonly snap: HeadSnapshot) {
     const n = snap.chunkEnd.length;
@@ -151,25 +152,62 @@ export class SnapshotSource implements QuerySource {
   select(matchers: readonly Matcher[], mint: number, maxt: number, hints?: SelectHints): Series[] {
     const { chunkEnd, minT, maxT, byteEnd, bytes } = this.snap;
     const labelsOnly = hints?.labelsOnly === true;
-    const out: Series[] = [];
-    for (let i = 0; i < this.seriesLabels.length; i++) {
-      const labels = this.seriesLabels[i]!;
-      if (!matchesAll(labels, matchers)) continue;
+    const latestOnly = hints?.latestOnly === true;
+    const order = this.labelOrder();
+    // Pass 1: the matching series and the chunks each needs, so that all samples fit one exactly sized arena.
+    const picked = new Int32Array(order.length), firstChunk = new Int32Array(order.length);
+    let n = 0, total = 0;
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      if (!matchesAll(this.seriesLabels[i]!, matchers)) continue;
       const c0 = i === 0 ? 0 : chunkEnd[i - 1]!, c1 = chunkEnd[i]!;
-      let bound = 0;
-      for (let c = c0; c < c1; c++) if (maxT[c]! >= mint && minT[c]! <= maxt) bound++;
-      if (bound === 0) continue;
-      const buf = newSampleBuffer(labelsOnly ? 1 : 128);
-      if (!labelsOnly) {
-        for (let c = c0; c < c1; c++) {
-          if (maxT[c]! < mint || minT[c]! > maxt) continue;
-          decodeChunkInto(bytes.subarray(c === 0 ? 0 : byteEnd[c - 1]!, byteEnd[c]!), mint, maxt, buf);
-        }
-        if (buf.length === 0) continue;
+      let first = -1;
+      for (let c = c0; c < c1; c++) {
+        if (maxT[c]! < mint || minT[c]! > maxt) continue;
+        // Chunks are in time order: with latestOnly the newest overlapping chunk holds the newest sample in range.
+        if (first < 0 || latestOnly) first = c;
       }
-      out.push(new DecodedSeries(labels, buf));
+      if (first < 0) continue;
+      picked[n] = i;
+      firstChunk[n++] = first;
+      if (labelsOnly) continue;
+      for (let c = first; c < c1; c++) {
+        if (minT[c]! > maxt) break;
+        total += chunkNumSamples(bytes.subarray(c === 0 ? 0 : byteEnd[c - 1]!, byteEnd[c]!));
+      }
     }
-    return out.sort((a, b) => compareLabels(a.labels, b.labels));
+    const out: Series[] = [];
+    if (labelsOnly) {
+      const empty = newSampleBuffer(1);
+      for (let k = 0; k < n; k++) out.push(new DecodedSeries(this.seriesLabels[picked[k]!]!, empty));
+      return out;
+    }
+    // Pass 2: decode every series into the shared arena; each series gets views of its stretch. (Should a corrupt
+    // header undercount, the decoder grows the arena: earlier views keep the old arrays, which stay valid.)
+    const arena = newSampleBuffer(total);
+    for (let k = 0; k < n; k++) {
+      const i = picked[k]!, c1 = chunkEnd[i]!, from = arena.length;
+      for (let c = firstChunk[k]!; c < c1; c++) {
+        if (minT[c]! > maxt) break;
+        if (maxT[c]! < mint) continue;
+        decodeChunkInto(bytes.subarray(c === 0 ? 0 : byteEnd[c - 1]!, byteEnd[c]!), mint, maxt, arena);
+      }
+      const to = arena.length;
+      if (to === from) continue;
+      const buf: SampleBuffer = { t: arena.t.subarray(from, to), v: arena.v.subarray(from, to), length: to - from };
+      out.push(new DecodedSeries(this.seriesLabels[i]!, buf));
+    }
+    return out;
+  }
+
+  /** Series indexes sorted by labels, computed on first use (selects then return sorted results without sorting). */
+  private labelOrder(): Int32Array {
+    if (this.sorted === null) {
+      const idx = Array.from({ length: this.seriesLabels.length }, (_, i) => i);
+      idx.sort((a, b) => compareLabels(this.seriesLabels[a]!, this.seriesLabels[b]!));
+      this.sorted = Int32Array.from(idx);
+    }
+    return this.sorted;
   }
 
   labelNames(matchers: readonly Matcher[], mint: number, maxt: number): string[] {

@@ -47,8 +47,29 @@ export interface FetchResult {
 }
 
 /**
+ * A body buffer one scrape loop reuses from scrape to scrape: it grows by doubling to the largest body seen and is
+ * kept, so a scrape does not allocate (and later free) a body-sized buffer.
+ */
+export class BodyBuffer {
+  buf = new Uint8Array(0);
+
+  /** Room for `size` bytes, keeping the first `keep`. */
+  reserve(size: number, keep: number): Uint8Array {
+    if (size > this.buf.length) {
+      let c = Math.max(16384, this.buf.length * 2);
+      while (c < size) c *= 2;
+      const b = new Uint8Array(c);
+      b.set(this.buf.subarray(0, keep));
+      this.buf = b;
+    }
+    return this.buf;
+  }
+}
+
+/**
  * GETs `url` and returns the (decompressed) body. Throws ScrapeError for non-2xx answers, bodies over `limit`
- * bytes (0 = no limit), and time-outs (`timeoutMs` covers the whole exchange).
+ * bytes (0 = no limit), and time-outs (`timeoutMs` covers the whole exchange). With `into`, an uncompressed body
+ * is assembled in that buffer and returned as a view of it, valid until the next fetch into the same buffer.
  */
 export async function fetchBody(
   dispatcher: Dispatcher,
@@ -56,6 +77,7 @@ export async function fetchBody(
   headers: Record<string, string>,
   timeoutMs: number,
   limit: number,
+  into?: BodyBuffer,
 ): Promise<FetchResult> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), timeoutMs);
@@ -78,17 +100,21 @@ export async function fetchBody(
     }
     const gz = /gzip/i.test(String(res.headers['content-encoding'] ?? ''));
     const chunks: Buffer[] = [];
+    const direct = into !== undefined && !gz;
     let size = 0;
     for await (const c of res.body) {
       const b = c as Buffer;
-      size += b.length;
-      if (limit > 0 && !gz && size > limit) {
+      if (limit > 0 && !gz && size + b.length > limit) {
         res.body.destroy();
         throw new ScrapeError(`body size limit exceeded (${limit} bytes)`);
       }
-      chunks.push(b);
+      if (direct) into.reserve(size + b.length, size).set(b, size);
+      else chunks.push(b);
+      size += b.length;
     }
-    let body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    let body = direct
+      ? Buffer.from(into.buf.buffer, into.buf.byteOffset, size)
+      : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
     if (gz) {
       try {
         body = await gunzipAsync(body, limit > 0 ? { maxOutputLength: limit } : {});

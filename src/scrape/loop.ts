@@ -11,7 +11,7 @@ import type { Logger } from '../log/index.js';
 import { AppendStatus, type Appender } from '../tsdb/types.js';
 import { LabelsBuilder, relabelBuilder } from './relabel/index.js';
 import { Entry, ExpositionParser, formatFromContentType, type MetricType } from './parse/index.js';
-import { fetchBody } from './fetch.js';
+import { BodyBuffer, fetchBody } from './fetch.js';
 import type { ScrapeOptions, ScrapeTarget, TargetHealth } from './target.js';
 import { scrapeMetrics } from './metrics.js';
 import { DROPPED, EXPLICIT_TS, SeriesCache } from './series-cache.js';
@@ -55,6 +55,7 @@ export class ScrapeLoop {
   private readonly cache = new SeriesCache();
   /** The batch reused by every scrape of this loop (its buffers keep their grown size). */
   private app: Appender | null = null;
+  private readonly bodyBuffer = new BodyBuffer();
   private readonly reportRefs = new Int32Array(REPORT_NAMES.length);
   private readonly reportLabels: Labels[];
   private readonly builder = new LabelsBuilder();
@@ -132,7 +133,9 @@ export class ScrapeLoop {
     const app = this.appender();
     let error: string | null = null;
     try {
-      const res = await fetchBody(this.opts.dispatcher, this.target.url, this.opts.headers, this.timeoutMs, this.opts.bodySizeLimit);
+      const res = await fetchBody(
+        this.opts.dispatcher, this.target.url, this.opts.headers, this.timeoutMs, this.opts.bodySizeLimit, this.bodyBuffer,
+      );
       const r = this.appendBody(app, res.body, formatFromContentType(res.contentType), t, iter);
       scraped = r.scraped;
       postRelabel = r.postRelabel;

@@ -51,6 +51,10 @@ export class SeriesCache {
   private used = 0;
 
   private arena = new Uint8Array(0);
+  /** Views for comparing keys 4 bytes at a time (DataView loads may be unaligned). */
+  private arenaView = new DataView(new ArrayBuffer(0));
+  private body: Uint8Array | null = null;
+  private bodyView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private arenaUsed = 0;
   private arenaLive = 0;
 
@@ -64,6 +68,7 @@ export class SeriesCache {
     this.growEntries(Math.max(16, initialEntries));
     this.rehash(Math.max(32, nextPow2(initialEntries * 2)));
     this.arena = new Uint8Array(Math.max(1024, initialEntries * 64));
+    this.arenaView = new DataView(this.arena.buffer);
   }
 
   /** Number of live entries. */
@@ -111,7 +116,9 @@ export class SeriesCache {
       i = this.top++;
     }
     if (this.arenaUsed + len > this.arena.length) this.makeRoom(len);
-    this.arena.set(b.subarray(s, e), this.arenaUsed);
+    // A byte loop: subarray() of a Node Buffer costs more than copying a key this short.
+    const a = this.arena, o = this.arenaUsed - s;
+    for (let k = s; k < e; k++) a[o + k] = b[k]!;
     this.keyOff[i] = this.arenaUsed;
     this.keyLen[i] = len;
     this.arenaUsed += len;
@@ -174,8 +181,15 @@ export class SeriesCache {
   private sameKey(i: number, b: Uint8Array, s: number, e: number): boolean {
     const len = e - s;
     if (this.keyLen[i] !== len) return false;
-    const a = this.arena, o = this.keyOff[i]! - s;
-    for (let k = s; k < e; k++) if (a[o + k] !== b[k]) return false;
+    if (b !== this.body) {
+      this.body = b;
+      this.bodyView = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    const av = this.arenaView, bv = this.bodyView, o = this.keyOff[i]! - s;
+    let k = s;
+    for (const e4 = e - 3; k < e4; k += 4) if (av.getInt32(o + k) !== bv.getInt32(k)) return false;
+    const a = this.arena;
+    for (; k < e; k++) if (a[o + k] !== b[k]) return false;
     return true;
   }
 
@@ -208,6 +222,7 @@ export class SeriesCache {
       p += n;
     }
     this.arena = a;
+    this.arenaView = new DataView(a.buffer);
     this.arenaUsed = p;
   }
 

@@ -5,11 +5,12 @@
  */
 import * as fs from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { nopLogger, type Logger } from '../log/index.js';
 import { newSampleBuffer } from './chunkenc/samples.js';
 import { Block, listBlocks, removeBlockLeftovers, writeBlock, type BlockMeta, type SeriesInput } from './block/index.js';
+import { DEFAULT_SLICE_MS, Slicer } from './block/slicer.js';
 import { Head, type HeadCardinality, type HeadStats } from './head/head.js';
+import { CHUNKS_HEAD_DIR, HeadChunkWriter, PersistedChunks, readPersistedChunks } from './head/chunk-disk.js';
 import { setBlocksLoaded, registerHeadGauges, tsdbMetrics, unregisterHeadGauges } from './metrics.js';
 import { MergeQuerier, type QuerySource } from './querier.js';
 import { compactDir, removeObsoleteBlocks, type CompactorOptions, type StepReport } from './compact/run.js';
@@ -18,9 +19,11 @@ import {
   decodeSamplesRecord,
   decodeSeriesRecord,
   encodeSeriesRecord,
+  LabelStringCache,
   newSamplesColumns,
   recordType,
   RecordType,
+  type SeriesEntry,
 } from './records.js';
 import type { Appender, Querier, Storage } from './types.js';
 import { Wal } from './wal/index.js';
@@ -44,6 +47,11 @@ export interface DbOptions {
   now?: () => number;
   /** fsync interval of the WAL, ms (0 = fsync on every commit). Default 1000. */
   walSyncIntervalMs?: number;
+  /**
+   * Longest stretch of head-compaction work between two yields to the event loop, ms. Default 10; 0 yields at
+   * every pause point (tests use it to interleave appends with a compaction deterministically).
+   */
+  compactionSliceMs?: number;
 }
 
 /** Another live process (or another Db in this one) holds the data directory. */
@@ -151,6 +159,9 @@ export class Db implements Storage {
   private compacting: Promise<CompactionResult[]> | null = null;
   private blockWork: Promise<StepReport[]> | null = null;
   private closed = false;
+  private sliceMs = DEFAULT_SLICE_MS;
+  /** Persists the head's completed chunks (chunks_head/), so a restart replays only the WAL newer than them. */
+  private chunkWriter: HeadChunkWriter | null = null;
 
   private constructor(
     readonly dir: string,
@@ -174,19 +185,40 @@ export class Db implements Storage {
     const lockFile = acquireLock(dir, logger);
     const blocks: Block[] = [];
     let wal: Wal | undefined;
+    let chunkWriter: HeadChunkWriter | undefined;
     try {
       // Under the lock: what a crash left half-written or half-deleted goes before anything is read.
       removeBlockLeftovers(dir);
       for (const bdir of listBlocks(dir)) blocks.push(Block.open(bdir));
-      wal = Wal.open(join(dir, 'wal'), { syncIntervalMs: opts.walSyncIntervalMs, logger });
+      const walDir = join(dir, 'wal');
+      const walFresh = !fs.existsSync(walDir) || fs.readdirSync(walDir).length === 0;
+      wal = Wal.open(walDir, { syncIntervalMs: opts.walSyncIntervalMs, logger });
       const head = new Head({ chunkRangeMs: blockRange });
       for (const b of blocks) if (b.meta.resolution === 0 && b.meta.maxTime > head.minValidTime) head.minValidTime = b.meta.maxTime;
       const db = new Db(dir, head, wal, lockFile, logger, blockRange, opts.retentionMs, opts.now ?? Date.now);
+      db.sliceMs = opts.compactionSliceMs ?? DEFAULT_SLICE_MS;
       db.blockList.push(...blocks);
       const t0 = performance.now();
-      const replayed = db.replay();
+      const chunksDir = join(dir, CHUNKS_HEAD_DIR);
+      // Chunk files name series by WAL refs: without the WAL they belong to (a fresh or wiped wal/), ignore them.
+      const persisted = walFresh ? new PersistedChunks() : readPersistedChunks(chunksDir);
+      if (persisted.damage) logger.warn('head chunk files damaged: chunks after the damage come from the WAL', { ...persisted.damage });
+      const walForChunks = wal;
+      chunkWriter = new HeadChunkWriter(chunksDir, persisted, () => walForChunks.sync());
+      db.chunkWriter = chunkWriter;
+      // Chunks cut while replaying are persisted too, so the next start need not cut them again.
+      head.chunkSink = (ref, minT, maxT, n, bytes) => db.persistChunk(ref, minT, maxT, n, bytes);
+      head.persisted = persisted;
+      let replayed: ReturnType<Db['replay']>;
+      try {
+        replayed = db.replay();
+      } finally {
+        head.persisted = null;
+      }
+      if (walFresh || replayed.repaired) chunkWriter.dropEarlierFiles();
       logger.info('WAL replayed', {
         ...replayed,
+        persistedChunks: persisted.size,
         series: head.seriesCount,
         blocks: blocks.length,
         durationMs: Math.round(performance.now() - t0),
@@ -197,6 +229,7 @@ export class Db implements Storage {
       return db;
     } catch (e) {
       wal?.close();
+      chunkWriter?.disable();
       for (const b of blocks) b.close();
       fs.rmSync(lockFile, { force: true });
       heldLocks.delete(lockFile);
@@ -204,13 +237,14 @@ export class Db implements Storage {
     }
   }
 
-  private replay(): { records: number; samples: number; unknownRecords: number } {
+  private replay(): { records: number; samples: number; unknownRecords: number; repaired: boolean } {
     const cols = newSamplesColumns(1024);
+    const strings = new LabelStringCache();
     let samples = 0, unknownRecords = 0, maxT = -Infinity;
     const stats = this.wal.replay((rec) => {
       const type = recordType(rec);
-      if (type === RecordType.Series) this.head.replaySeries(decodeSeriesRecord(rec));
-      else if (type === RecordType.Samples) {
+      if (type === RecordType.Series) this.head.replaySeries(decodeSeriesRecord(rec, strings));
+      else if (type === RecordType.SamplesCompact || type === RecordType.Samples) {
         decodeSamplesRecord(rec, cols);
         for (let i = 0; i < cols.length; i++) if (cols.t[i]! > maxT) maxT = cols.t[i]!;
         samples += this.head.replaySamples(cols);
@@ -220,7 +254,32 @@ export class Db implements Storage {
     // Which replayed segment held which times is not known: assume each may hold the newest replayed sample.
     const { first, last } = this.wal.segmentRange();
     for (let i = first; i <= last; i++) this.segmentMaxT.set(i, maxT);
-    return { records: stats.records, samples, unknownRecords };
+    return { records: stats.records, samples, unknownRecords, repaired: stats.truncated !== undefined };
+  }
+
+  /** Head chunk sink: a failed write only disables persistence (the WAL holds the samples), never a commit. */
+  private persistChunk(ref: number, minT: number, maxT: number, n: number, bytes: Uint8Array): void {
+    const w = this.chunkWriter;
+    if (w === null) return;
+    try {
+      w.append(ref, minT, maxT, n, bytes);
+    } catch (e) {
+      w.disable();
+      this.chunkWriter = null;
+      this.logger.warn('cannot write head chunk file: chunk persistence off until restart (the WAL has the samples)', { err: e });
+    }
+  }
+
+  private truncateChunkFiles(boundary: number): void {
+    const w = this.chunkWriter;
+    if (w === null) return;
+    try {
+      w.truncate(boundary);
+    } catch (e) {
+      w.disable();
+      this.chunkWriter = null;
+      this.logger.warn('cannot truncate head chunk files: chunk persistence off until restart', { err: e });
+    }
   }
 
   private logBatch(records: Uint8Array[], maxT: number): void {
@@ -236,8 +295,9 @@ export class Db implements Storage {
   }
 
   /**
-   * A read view over the raw (resolution 0) blocks open now and the head. Blocks it reads stay open until it is
-   * closed. Downsampled blocks are listed by blocks() but not merged here: their values differ from raw ones.
+   * A read view over the blocks open now and the head. Blocks it reads stay open until it is closed. Raw data
+   * answers unless the select's hints accept a downsampled resolution or raw data is missing for part of the range
+   * (downsample/tiered-querier.ts); `servedResolutions()` tells which tiers answered.
    */
   querier(): Querier {
     this.checkOpen();
@@ -381,7 +441,9 @@ export class Db implements Storage {
     }
     let meta: BlockMeta | undefined;
     if (any) {
-      meta = await writeBlock(this.dir, this.seriesInRange(start, end), { minTime: start, maxTime: end });
+      meta = await writeBlock(this.dir, this.seriesInRange(start, end), {
+        minTime: start, maxTime: end, slicer: new Slicer(this.sliceMs),
+      });
       const block = Block.open(meta.dir);
       this.blockList.push(block);
       this.blockList.sort((a, b) => a.meta.minTime - b.meta.minTime);
@@ -393,11 +455,12 @@ export class Db implements Storage {
     const writeMs = performance.now() - w0;
     const t0 = performance.now();
     const { removedSeries, removedChunks } = head.truncate(end);
+    this.truncateChunkFiles(end);
     const truncateMs = performance.now() - t0;
     const metrics = tsdbMetrics();
     metrics.gcDuration.observe(truncateMs / 1000);
     if (meta !== undefined) metrics.compactions.inc();
-    const checkpointThrough = this.checkpoint(end);
+    const checkpointThrough = await this.checkpoint(end);
     this.logger.info('head compacted', {
       minTime: start,
       maxTime: end,
@@ -414,9 +477,10 @@ export class Db implements Storage {
   /** The head's series with samples in [start, end), decoded, yielding to the event loop every few thousand. */
   private async *seriesInRange(start: number, end: number): AsyncGenerator<SeriesInput> {
     const head = this.head;
+    const slicer = new Slicer(this.sliceMs);
     let n = 0;
     for (const s of head.liveSlots()) {
-      if (++n % SERIES_PER_SLICE === 0) await yieldToLoop();
+      if ((++n & 63) === 0 && slicer.due()) await slicer.pause();
       // The slot may have been freed and reused while we yielded; its new series would have no samples < end.
       if (!head.seriesOverlaps(s, start, end - 1)) continue;
       const buf = newSampleBuffer(head.sampleBound(s, start, end - 1));
@@ -429,7 +493,7 @@ export class Db implements Storage {
    * Cuts a new WAL segment and replaces the leading segments whose samples are all older than `boundary` by a
    * checkpoint of the head's series records. Returns the last replaced segment, or -1.
    */
-  private checkpoint(boundary: number): number {
+  private async checkpoint(boundary: number): Promise<number> {
     const { first } = this.wal.segmentRange();
     const open = this.wal.cut();
     let through = -1;
@@ -438,11 +502,20 @@ export class Db implements Storage {
       through = i;
     }
     if (through < first) return -1;
-    const entries = this.head.seriesEntries();
+    // Built in slices: series logged meanwhile went to the segment just cut, which the checkpoint keeps, and
+    // garbage collection only runs inside compaction, so no entry can go stale while this yields.
+    const slicer = new Slicer(this.sliceMs);
     const records: Uint8Array[] = [];
-    for (let i = 0; i < entries.length; i += CHECKPOINT_SERIES_PER_RECORD) {
-      records.push(encodeSeriesRecord(entries.slice(i, i + CHECKPOINT_SERIES_PER_RECORD)));
+    let entries: SeriesEntry[] = [];
+    for (let s = 1; s < this.head.slotLimit; s += SERIES_PER_SLICE) {
+      for (const e of this.head.seriesEntries(s, s + SERIES_PER_SLICE)) entries.push(e);
+      if (entries.length >= CHECKPOINT_SERIES_PER_RECORD) {
+        records.push(encodeSeriesRecord(entries));
+        entries = [];
+      }
+      await slicer.maybePause();
     }
+    if (entries.length > 0) records.push(encodeSeriesRecord(entries));
     this.wal.checkpoint(through, records);
     for (const i of [...this.segmentMaxT.keys()]) if (i <= through) this.segmentMaxT.delete(i);
     return through;
@@ -503,8 +576,14 @@ export class Db implements Storage {
       this.logger.error('block compaction failed during shutdown', { err: e });
     }
     try {
+      this.chunkWriter?.close();
+    } catch (e) {
+      this.logger.warn('cannot write head chunk file at shutdown: the next start replays them from the WAL', { err: e });
+    }
+    try {
       this.wal.close();
     } finally {
+      this.head.chunkSink = null;
       for (const b of this.blockList) b.close();
       this.blockList.length = 0;
       unregisterHeadGauges(this.head);

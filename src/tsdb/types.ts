@@ -70,6 +70,12 @@ export interface SelectHints {
   labelsOnly?: boolean;
   /** Which aggregate downsampled data should supply (default avg); raw data is returned as is. */
   aggregate?: SampleAggregate;
+  /**
+   * Caller reads only each series' newest sample in [mint, maxt] (an instant selector read at one time). A source
+   * may then return a suffix of the range's samples that still holds that newest sample (e.g. only the newest
+   * overlapping chunk); sources that ignore the hint return everything, which is equally correct.
+   */
+  latestOnly?: boolean;
 }
 
 /**

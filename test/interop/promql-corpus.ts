@@ -94,7 +94,10 @@ function handWritten(f: Frame): string {
     for (let t = S; t <= E; t += 60_000) line(`vs_dup{instance="host-0:9100",k="${k}"}`, v, t);
   }
   out.push('# TYPE vs_labels gauge');
-  for (const [src, dst, v] of [['us-east-1a', 'eu-west-2b', 1], ['ap-south-1c', 'us-east-1a', 2]] as const) {
+  // The third has a newline in a label value (escaped as \n in the file): Prometheus 2's `.` does not match it.
+  // The fourth has non-ASCII text and a character outside the BMP (one code point, two UTF-16 units).
+  const labelled = [['us-east-1a', 'eu-west-2b', 1], ['ap-south-1c', 'us-east-1a', 2], ['multi\\nline', 'x', 3], ['Zürich-🚀', 'ÉCOLE', 4]] as const;
+  for (const [src, dst, v] of labelled) {
     for (let t = S; t <= E; t += 60_000) line(`vs_labels{src="${src}",dst="${dst}"}`, v, t);
   }
 
@@ -127,7 +130,6 @@ export async function writeData(file: string, f: Frame): Promise<void> {
   }
   fs.appendFileSync(file, handWritten(f) + eof);
 }
-
 
 export interface CorpusQuery {
   /** The PromQL expression (with `<start>` / `<mid>` / `<end>` placeholders). */
@@ -170,6 +172,9 @@ const selectors: CorpusQuery[] = [
   q('node_load1 @ <mid> offset 5m'),
   q('node_load1 @ start()'),
   q('node_load1 @ end()'),
+  q('node_load1 @ <end>'),
+  q('rate(http_requests_total{code="200"}[5m] @ <end>)'),
+  q('vs_gauge @ <start>'),
   q('app_queue_messages{queue="queue-0"}[2m]'),
   q('app_queue_messages{queue="queue-0"}[90s] offset 1m'),
   q('node_load1[5m] @ <mid>'),
@@ -186,6 +191,30 @@ const selectors: CorpusQuery[] = [
   q('app_queue_messages{queue=~`queue-1\\d`, instance="host-3:9100"}'),
   q('vs_labels{nonexistent=~"x|"}'),
   q('vs_labels{src!~"us-.*"}'),
+  // Go's RE2 dialect, not JavaScript's: POSIX classes, \pL, \Q…\E, \A \z, flag groups; no lookahead, no
+  // backreferences; and, in Prometheus 2, `.` does not match a newline.
+  q('node_load1{instance=~"[[:alpha:]]+-0:9100"}'),
+  q('node_load1{instance=~"host-[[:digit:]]:9100"}'),
+  q('node_load1{instance=~"\\\\pL+-[0-9]:9100"}'),
+  q('node_load1{instance=~"\\\\Qhost-0:9100\\\\E"}'),
+  q('node_load1{instance=~"\\\\Ahost-0.*\\\\z"}'),
+  q('node_load1{instance=~"(?s:host).*"}'),
+  q('node_load1{instance=~"(?i:HOST)-0.*"}'),
+  q('node_load1{instance=~"(?U)host-.+"}'),
+  q('node_load1{instance=~"\\\\x68ost-0.*"}'),
+  q('node_load1{instance=~"host(?=-0).*"}', { error: 'bad_data' }),
+  q('node_load1{instance=~"(h)\\\\1.*"}', { error: 'bad_data' }),
+  q('vs_labels{src=~"multi.line"}', { empty: true }),
+  q('vs_labels{src=~"multi\\\\nline"}'),
+  q('vs_labels{src=~"(?s)multi.line"}'),
+  q('vs_labels{src!~"multi.*"}'),
+  q('vs_labels{src=~".*"}'),
+  q('vs_labels{src=~".+"}'),
+  q('vs_labels{src=~"Zürich-."}'),
+  q('vs_labels{src=~"(?i)zÜRICH-.*"}'),
+  q('vs_labels{dst=~"(?i)école"}'),
+  q('vs_labels{src=~"[^a-z]ürich-[^a-z]"}'),
+  q('label_replace(vs_labels, "first", "$1", "src", "(.).*")'),
   q('node_load1{instance="host-1:9100",}'),
   q('{__name__="node_load1", __name__="node_load5"}', { empty: true }),
   q('node_load1{__name__="node_load5"}', { error: 'bad_data' }),
@@ -465,6 +494,14 @@ const labelFunctions: CorpusQuery[] = [
   q('label_join(node_load1, "instance", "")', { error: 'execution' }),
   q('label_replace(vs_labels, "a", "$1", "src", "(?P<x>us)-.*")'),
   q('label_replace(vs_labels, "a", "${1}x", "src", "(us)-.*")'),
+  q('label_replace(node_load1, "x", "$1", "instance", "([[:alpha:]]+)-.*")'),
+  q('label_replace(vs_labels, "x", "$1", "src", "(.*)")'),
+  // Go's template expansion: `$1x` names group "1x" (empty), `$$` is a dollar, `$1_$2` names group "1_".
+  q('label_replace(vs_labels, "a", "$1x", "src", "(us)-.*")'),
+  q('label_replace(vs_labels, "a", "$$1", "src", "(us)-.*")'),
+  q('label_replace(vs_labels, "a", "$name", "src", "(?P<name>us)-.*")'),
+  q('label_replace(vs_labels, "a", "$1_$2", "src", "(us)-(.*)")'),
+  q('label_replace(vs_labels, "a", "$10", "src", "(u)(s)-.*")'),
 ];
 
 const mathFunctions: CorpusQuery[] = [

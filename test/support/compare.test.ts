@@ -89,3 +89,13 @@ describe('compareAnswers', () => {
     expect(hasData(err(400, 'bad_data'))).toBe(false);
   });
 });
+
+describe('failure text', () => {
+  it('shows the points around where a long matrix series differs', () => {
+    const pts = (n: number, bad: number): Array<[number, string]> => Array.from({ length: n }, (_, i) => [i, i === bad ? 'NaN' : String(i)]);
+    const m = compareAnswers(mat([{ i: 'a' }, pts(20, -1)]), mat([{ i: 'a' }, pts(20, 15)]));
+    expect(m?.reason).toMatch(/different value for \{i="a"\} at point 15/);
+    expect(m?.firstDiff?.vigil).toBe('{i="a"} => [… 12 points, 12 @12, 13 @13, 14 @14, NaN @15, 16 @16, 17 @17, 18 @18, 19 @19]');
+    expect(m?.firstDiff?.prometheus).toContain('15 @15');
+  });
+});

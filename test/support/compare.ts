@@ -112,10 +112,13 @@ function pointText(p: Point): string {
   return `${p[1]} @${p[0]}`;
 }
 
-function seriesText(s: VectorSample | MatrixSeries): string {
+/** A series as text; a long matrix series shows the points around index `at` (where it differs). */
+function seriesText(s: VectorSample | MatrixSeries, at = 0): string {
   if ('value' in s) return `${labelsText(s.metric)} => ${pointText(s.value)}`;
   const pts = s.values.map(pointText);
-  const shown = pts.length > 8 ? [...pts.slice(0, 8), `… (${pts.length} points)`] : pts;
+  if (pts.length <= 8) return `${labelsText(s.metric)} => [${pts.join(', ')}]`;
+  const from = Math.max(0, Math.min(at - 3, pts.length - 8));
+  const shown = [...(from > 0 ? [`… ${from} points`] : []), ...pts.slice(from, from + 8), ...(from + 8 < pts.length ? [`… (${pts.length} points)`] : [])];
   return `${labelsText(s.metric)} => [${shown.join(', ')}]`;
 }
 
@@ -193,7 +196,7 @@ function compareMatrix(p: MatrixSeries[], v: MatrixSeries[], opts: CompareOption
       return {
         reason: `different ${where} for ${k} at point ${i} (Prometheus ${ps.values.length} points, vigil ${vs.values.length}): ` +
           `Prometheus ${a ? pointText(a) : '(none)'}, vigil ${b ? pointText(b) : '(none)'}`,
-        firstDiff: { prometheus: seriesText(ps), vigil: seriesText(vs) },
+        firstDiff: { prometheus: seriesText(ps, i), vigil: seriesText(vs, i) },
       };
     }
   }

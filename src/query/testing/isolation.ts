@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { nopLogger } from '../../log/index.js';
+import { createLogger } from '../../log/index.js';
 import { systemClock, type Clock } from '../../model/clock.js';
 import { labelsFromObject } from '../../model/labels.js';
 import { Matcher } from '../../model/matcher.js';
@@ -16,6 +16,8 @@ import { ScrapeLoop } from '../../scrape/loop.js';
 import type { ScrapeOptions } from '../../scrape/target.js';
 import { TestTarget } from '../../scrape/testing/target-server.js';
 import { Db } from '../../tsdb/db.js';
+import { LocalQueryRunner } from '../../api/local-runner.js';
+import type { QueryRunner } from '../../api/query-runner.js';
 import { WorkerQueryRunner } from '../runner.js';
 
 export interface IsolationOptions {
@@ -36,6 +38,8 @@ export interface IsolationOptions {
   queryStepMs?: number;
   /** Scrape timers due in the first `warmupMs` are not measured: the first scrapes create every series. Default 1500. */
   warmupMs?: number;
+  /** Evaluate the heavy queries on the main thread (LocalQueryRunner), as before this runner existed. */
+  inProcess?: boolean;
   /** Query workers and their niceness. Default 2, 10. */
   workers?: number;
   niceness?: number;
@@ -44,27 +48,91 @@ export interface IsolationOptions {
 }
 
 export interface IsolationResult {
-  /** Lateness of every scrape loop timer callback, ms. */
+  /** Lateness of every scrape loop timer callback, ms (wall clock). */
   delaysMs: number[];
+  /**
+   * The same lateness less the time the main thread spent waiting for a CPU meanwhile (Linux schedstat): what the
+   * event loop itself caused, without other processes' (and threads') competition for the cores. Equal to
+   * delaysMs where schedstat is unavailable.
+   */
+  loopDelaysMs: number[];
   /** Scrapes each target should have had (whole intervals in the window) and the fewest any target had. */
   expectedPerTarget: number;
   minPerTarget: number;
-  /** `up` samples with a value other than 1. */
+  /** `up` samples with a value other than 1, and the errors of failed scrapes. */
   upNotOne: number;
+  scrapeErrors: string[];
+  /** Heavy queries started, and finished within the window (the rest are cancelled at its end). */
+  queriesStarted: number;
   queriesDone: number;
   queryErrors: string[];
   /** Wall time of each heavy query, ms. */
   queryMs: number[];
 }
 
-/** A clock that records how late each timer's callback ran, for timers due after `from` (performance.now()). */
-function recordingClock(delays: number[], from: () => number): Clock {
+/** Nanoseconds the calling thread has spent runnable but waiting for a CPU (Linux), or 0. */
+function runqueueWaitNs(): number {
+  try {
+    return Number(fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Samples the main thread's CPU wait every few ms, so the wait between two instants can be looked up later:
+ * `waitSince(t)` is the wait accumulated since the last sample taken at or before performance.now() time t.
+ */
+class WaitSampler {
+  private readonly times = new Float64Array(4096);
+  private readonly waits = new Float64Array(4096);
+  private n = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(everyMs: number) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), everyMs);
+  }
+
+  private sample(): void {
+    const i = this.n++ % this.times.length;
+    this.times[i] = performance.now();
+    this.waits[i] = runqueueWaitNs();
+  }
+
+  waitSinceMs(t: number): number {
+    let best = -1;
+    for (let k = 1; k <= Math.min(this.n, this.times.length); k++) {
+      const i = (this.n - k) % this.times.length;
+      if (this.times[i]! <= t) {
+        best = i;
+        break;
+      }
+    }
+    if (best < 0) return 0;
+    return (runqueueWaitNs() - this.waits[best]!) / 1e6;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/**
+ * A clock that records how late each timer's callback ran, for timers due after `from` (performance.now()): the
+ * wall-clock lateness, and the lateness less the main thread's CPU wait since shortly before the due time.
+ */
+function recordingClock(delays: number[], loopDelays: number[], sampler: WaitSampler, from: () => number): Clock {
   return {
     now: () => systemClock.now(),
     setTimeout(fn, delayMs) {
       const due = performance.now() + Math.max(0, delayMs);
       return systemClock.setTimeout(() => {
-        if (due >= from()) delays.push(performance.now() - due);
+        const late = performance.now() - due;
+        if (due >= from()) {
+          delays.push(late);
+          loopDelays.push(Math.max(0, late - sampler.waitSinceMs(due)));
+        }
         return fn();
       }, delayMs);
     },
@@ -83,8 +151,11 @@ export async function runIsolation(opts: IsolationOptions): Promise<IsolationRes
   const db = await Db.open(dir);
   const targets: TestTarget[] = [];
   const loops: ScrapeLoop[] = [];
-  const runner = new WorkerQueryRunner(db, { pool: { size: opts.workers ?? 2, script: opts.script, niceness: opts.niceness } });
+  const runner: QueryRunner & { close(): Promise<void> } = opts.inProcess
+    ? Object.assign(new LocalQueryRunner(db), { close: async () => {} })
+    : new WorkerQueryRunner(db, { pool: { size: opts.workers ?? 2, script: opts.script, niceness: opts.niceness } });
   const interval = opts.scrapeIntervalMs ?? 1000;
+  let sampler: WaitSampler | undefined;
   try {
     const now0 = Date.now();
     const app = db.appender();
@@ -96,8 +167,10 @@ export async function runIsolation(opts: IsolationOptions): Promise<IsolationRes
     }
 
     const delays: number[] = [];
+    const loopDelays: number[] = [];
     let measureFrom = Infinity;
-    const clock = recordingClock(delays, () => measureFrom);
+    sampler = new WaitSampler(5);
+    const clock = recordingClock(delays, loopDelays, sampler, () => measureFrom);
     const agent = createScrapeAgent(undefined, 2);
     const options: ScrapeOptions = {
       jobName: 'isolation',
@@ -114,6 +187,14 @@ export async function runIsolation(opts: IsolationOptions): Promise<IsolationRes
       headers: {},
       dispatcher: agent,
     };
+    const scrapeErrors: string[] = [];
+    const logger = createLogger({
+      level: 'debug',
+      write: (line) => {
+        const rec = JSON.parse(line) as { msg: string; err?: string };
+        if (rec.msg === 'scrape failed') scrapeErrors.push(rec.err ?? '');
+      },
+    });
     for (let k = 0; k < opts.targets; k++) {
       const t = await TestTarget.start({ body: body(k, opts.seriesPerTarget, 0) });
       targets.push(t);
@@ -121,7 +202,7 @@ export async function runIsolation(opts: IsolationOptions): Promise<IsolationRes
         new ScrapeLoop(
           { url: t.url, labels: labelsFromObject({ job: 'isolation', instance: t.address }), discoveredLabels: labelsFromObject({ __address__: t.address }) },
           options,
-          { appender: () => db.appender(), clock, logger: nopLogger },
+          { appender: () => db.appender(), clock, logger },
         ),
       );
     }
@@ -131,15 +212,18 @@ export async function runIsolation(opts: IsolationOptions): Promise<IsolationRes
     const queryErrors: string[] = [];
     const query = opts.query ?? 'count_over_time({__name__=~"app_.+|history_.+"}[1h])';
     const rangeMs = opts.queryRangeMs ?? 3600_000, stepMs = opts.queryStepMs ?? 60_000;
+    let queriesStarted = 0;
     const queryLoop = async () => {
       while (!stop) {
         const q0 = performance.now();
         const end = Date.now();
+        queriesStarted++;
         try {
           await runner.range(query, end - rangeMs, end, stepMs);
           queryMs.push(performance.now() - q0);
         } catch (e) {
-          queryErrors.push((e as Error).message);
+          // Queries still running at the end are cancelled by closing the runner.
+          if (!stop) queryErrors.push((e as Error).message);
         }
       }
     };
@@ -159,6 +243,7 @@ export async function runIsolation(opts: IsolationOptions): Promise<IsolationRes
     const end = Date.now();
     await Promise.all(loops.map((l) => l.stop(false)));
     stop = true;
+    await runner.close();
     await Promise.all(queries);
     await agent.close();
 
@@ -178,14 +263,18 @@ export async function runIsolation(opts: IsolationOptions): Promise<IsolationRes
     }
     return {
       delaysMs: delays,
+      loopDelaysMs: loopDelays,
       expectedPerTarget: Math.floor((end - start) / interval) - 1,
       minPerTarget,
       upNotOne,
+      scrapeErrors,
+      queriesStarted,
       queriesDone: queryMs.length,
       queryErrors,
       queryMs,
     };
   } finally {
+    sampler?.stop();
     for (const l of loops) await l.stop(false);
     for (const t of targets) await t.close();
     await runner.close();

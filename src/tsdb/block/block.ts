@@ -9,7 +9,7 @@ import { brotliDecompressSync, inflateRawSync } from 'node:zlib';
 import type { Label, Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import type { SampleBuffer, SelectHints, Series } from '../types.js';
-import { decodeChunkInto, newSampleBuffer } from '../chunkenc/index.js';
+import { chunkNumSamples, decodeChunkInto, newSampleBuffer } from '../chunkenc/index.js';
 import { crc32 } from './bytes.js';
 import { BlockFormatError } from './errors.js';
 import { CHUNKS_HEADER_BYTES, CHUNKS_MAGIC, Compression, FORMAT_VERSION, decodeIndexFile, type IndexData } from './index-format.js';
@@ -135,6 +135,26 @@ export class Block {
     closeSync(this.fd);
   }
 
+  /**
+   * Samples in the chunks of series `s` overlapping [mint, maxt] (whole chunks, from their headers): a buffer size
+   * readSamples never has to grow.
+   */
+  sampleBound(s: number, mint: number, maxt: number): number {
+    this.checkOpen();
+    const { chunkStart, chunkMinT, chunkMaxT, chunkFrame, chunkOffset, chunkLength } = this.ix;
+    let n = 0;
+    for (let c = chunkStart[s]!; c < chunkStart[s + 1]!; c++) {
+      if (chunkMaxT[c]! < mint || chunkMinT[c]! > maxt) continue;
+      const frame = this.frame(chunkFrame[c]!);
+      try {
+        n += chunkNumSamples(frame.subarray(chunkOffset[c]!, chunkOffset[c]! + chunkLength[c]!));
+      } catch (e) {
+        throw new BlockFormatError(this.chunksFile, `chunk ${c} (frame ${chunkFrame[c]}, offset ${chunkOffset[c]}, ${chunkLength[c]} bytes): ${(e as Error).message}`, { cause: e });
+      }
+    }
+    return n;
+  }
+
   /** Appends the samples of series `s` within [mint, maxt] to `out`. Internal to BlockSeries. */
   readSamples(s: number, mint: number, maxt: number, out: SampleBuffer): void {
     this.checkOpen();
@@ -224,7 +244,7 @@ class BlockSeries implements Series {
   ) {}
 
   samples(): SampleBuffer {
-    const out = newSampleBuffer(this.labelsOnly ? 0 : 128);
+    const out = newSampleBuffer(this.labelsOnly ? 0 : this.block.sampleBound(this.id, this.mint, this.maxt));
     if (!this.labelsOnly) this.block.readSamples(this.id, this.mint, this.maxt, out);
     return out;
   }

@@ -6,6 +6,7 @@
 import { brotliDecompressSync, constants as zc } from 'node:zlib';
 import { ByteReader, ByteWriter, crc32 } from './bytes.js';
 import { BlockFormatError } from './errors.js';
+import { runToEnd } from './slicer.js';
 
 export const INDEX_MAGIC = 0x56474958; // "VGIX"
 export const CHUNKS_MAGIC = 0x5647434b; // "VGCK"
@@ -60,12 +61,21 @@ export function indexBrotliOptions(size: number): { params: Record<number, numbe
 
 /** The index payload: symbols, frames, series, postings (uncompressed). */
 export function encodeIndexPayload(ix: IndexData, minTime: number): Uint8Array {
+  return runToEnd(encodeIndexPayloadSteps(ix, minTime));
+}
+
+/**
+ * encodeIndexPayload as a generator that pauses (yields) every few thousand entries, so a writer can spread the
+ * encoding of a large index over several event-loop turns (slicer.ts's runSliced). Returns the same bytes.
+ */
+export function* encodeIndexPayloadSteps(ix: IndexData, minTime: number): Generator<void, Uint8Array> {
   const w = new ByteWriter(1 << 16);
   const symId = new Map<string, number>();
   w.uvarint(ix.symbols.length);
   for (let i = 0; i < ix.symbols.length; i++) {
     symId.set(ix.symbols[i]!, i);
     w.string(ix.symbols[i]!);
+    if ((i & 4095) === 4095) yield;
   }
   const nFrames = ix.frameStoredLen.length;
   w.uvarint(nFrames);
@@ -78,6 +88,7 @@ export function encodeIndexPayload(ix: IndexData, minTime: number): Uint8Array {
   w.uvarint(nSeries);
   let prevFrame = 0;
   for (let s = 0; s < nSeries; s++) {
+    if ((s & 1023) === 1023) yield;
     const l0 = ix.labelStart[s]!, l1 = ix.labelStart[s + 1]!;
     w.uvarint(l1 - l0);
     for (let j = 2 * l0; j < 2 * l1; j++) w.uvarint(ix.labelSyms[j]!);
@@ -106,6 +117,7 @@ export function encodeIndexPayload(ix: IndexData, minTime: number): Uint8Array {
     w.uvarint(symId.get(name)!);
     w.uvarint(np.values.length);
     for (let i = 0; i < np.values.length; i++) {
+      if ((i & 1023) === 1023) yield;
       w.uvarint(symId.get(np.values[i]!)!);
       const list = np.lists[i]!;
       w.uvarint(list.length);

@@ -13,9 +13,10 @@ import type { SampleBuffer } from '../types.js';
 import { encodeBlockChunk } from '../chunkenc/index.js';
 import { ByteWriter, crc32 } from './bytes.js';
 import {
-  CHUNKS_HEADER_BYTES, CHUNKS_MAGIC, Compression, FORMAT_VERSION, encodeIndexPayload, indexBrotliOptions, wrapIndexFile,
+  CHUNKS_HEADER_BYTES, CHUNKS_MAGIC, Compression, FORMAT_VERSION, encodeIndexPayloadSteps, indexBrotliOptions, wrapIndexFile,
   type IndexData, type NamePostings,
 } from './index-format.js';
+import { Slicer, runSliced, sortSliced } from './slicer.js';
 import { CHUNKS_FILE, INDEX_FILE, META_FILE, metaToJson, type BlockMeta } from './meta.js';
 import { newBlockId } from './ulid.js';
 
@@ -26,9 +27,10 @@ const deflate = promisify(deflateRaw);
 export const DEFAULT_CHUNK_SAMPLES = 480;
 /** Raw bytes per compressed frame of the chunks file: what a query decompresses at least to read one chunk. */
 export const DEFAULT_FRAME_BYTES = 64 * 1024;
-/** Frames compressed concurrently on libuv's thread pool while the writer keeps encoding. */
-const FRAMES_IN_FLIGHT = 4;
-/** Longest stretch of encoding on the event loop before the writer yields to it (scrapes must not wait on a flush). */
+/** Frames compressed concurrently on libuv's thread pool while the writer keeps encoding: 2, so on a 2-core machine the
+ * pool does not crowd the event loop off the CPUs. */
+const FRAMES_IN_FLIGHT = 2;
+/** Longest stretch of work on the event loop before the writer yields to it (scrapes must not wait on a flush). */
 const SLICE_MS = 10;
 
 export interface WriteBlockOptions {
@@ -50,6 +52,8 @@ export interface WriteBlockOptions {
   compress?: boolean;
   /** Clock for the block id (default Date.now). */
   now?: () => number;
+  /** Time slicing of the CPU work (default: slices of 10 ms); tests pass their own to count the yields. */
+  slicer?: Slicer;
 }
 
 export type SeriesInput = { labels: Labels; samples: SampleBuffer };
@@ -89,9 +93,14 @@ export async function writeBlock(
   const chunkSamples = opts.chunkSamples ?? DEFAULT_CHUNK_SAMPLES;
   const frameBytes = opts.frameBytes ?? DEFAULT_FRAME_BYTES;
   const compress = opts.compress ?? true;
+  // Every phase below (gathering, sorting, symbols, postings, chunk encoding, index encoding) polls the slicer:
+  // a million-series block must not hold the event loop for more than a slice at a time.
+  const slicer = opts.slicer ?? new Slicer(SLICE_MS);
 
   const picked: Picked[] = [];
+  let seen = 0;
   for await (const s of series) {
+    if ((++seen & 63) === 0 && slicer.due()) await slicer.pause();
     const { t, v, length } = s.samples;
     // Binary search: callers may pass whole buffers and cut several blocks out of them.
     let from = 0, hi = length;
@@ -107,8 +116,9 @@ export async function writeBlock(
     }
     if (to > from) picked.push({ labels: s.labels, t, v, from, to });
   }
-  picked.sort((a, b) => compareLabels(a.labels, b.labels));
+  await sortSliced(picked, (a, b) => compareLabels(a.labels, b.labels), slicer);
   for (let i = 1; i < picked.length; i++) {
+    if ((i & 1023) === 0 && slicer.due()) await slicer.pause();
     if (compareLabels(picked[i - 1]!.labels, picked[i]!.labels) === 0) {
       throw new BlockWriteError(`series ${labelsText(picked[i]!.labels)} given twice`);
     }
@@ -122,9 +132,9 @@ export async function writeBlock(
   await mkdir(tmp);
   try {
     const { index, numChunks, numSamples, chunksBytes } = await writeChunks(join(tmp, CHUNKS_FILE), picked, {
-      chunkSamples, frameBytes, compress,
+      chunkSamples, frameBytes, compress, slicer,
     });
-    const rawIndex = encodeIndexPayload(index, minTime);
+    const rawIndex = await runSliced(encodeIndexPayloadSteps(index, minTime), slicer);
     const indexBytes = wrapIndexFile(rawIndex, compress ? await brotli(rawIndex, indexBrotliOptions(rawIndex.length)) : rawIndex, compress);
     await writeSynced(join(tmp, INDEX_FILE), indexBytes);
     const meta: BlockMeta = {
@@ -177,21 +187,30 @@ interface ChunksResult { index: IndexData; numChunks: number; numSamples: number
 async function writeChunks(
   file: string,
   picked: readonly Picked[],
-  o: { chunkSamples: number; frameBytes: number; compress: boolean },
+  o: { chunkSamples: number; frameBytes: number; compress: boolean; slicer: Slicer },
 ): Promise<ChunksResult> {
+  const { slicer } = o;
   const nSeries = picked.length;
   // Symbols and label refs.
   const symSet = new Set<string>();
   let nLabels = 0;
-  for (const p of picked) for (const l of p.labels) { symSet.add(l.name); symSet.add(l.value); nLabels++; }
-  const symbols = [...symSet].sort();
+  for (let s = 0; s < nSeries; s++) {
+    if ((s & 1023) === 0 && slicer.due()) await slicer.pause();
+    for (const l of picked[s]!.labels) { symSet.add(l.name); symSet.add(l.value); nLabels++; }
+  }
+  const symbols = [...symSet];
+  await sortSliced(symbols, compareStrings, slicer);
   const symId = new Map<string, number>();
-  for (let i = 0; i < symbols.length; i++) symId.set(symbols[i]!, i);
+  for (let i = 0; i < symbols.length; i++) {
+    if ((i & 4095) === 0 && slicer.due()) await slicer.pause();
+    symId.set(symbols[i]!, i);
+  }
   const labelStart = new Int32Array(nSeries + 1);
   const labelSyms = new Int32Array(2 * nLabels);
   const byName = new Map<string, Map<string, number[]>>();
   let nl = 0;
   for (let s = 0; s < nSeries; s++) {
+    if ((s & 1023) === 0 && slicer.due()) await slicer.pause();
     labelStart[s] = nl;
     for (const l of picked[s]!.labels) {
       labelSyms[2 * nl] = symId.get(l.name)!;
@@ -207,8 +226,14 @@ async function writeChunks(
   labelStart[nSeries] = nl;
   const postings = new Map<string, NamePostings>();
   for (const [name, vals] of byName) {
-    const values = [...vals.keys()].sort();
-    postings.set(name, { values, lists: values.map((v) => Int32Array.from(vals.get(v)!)) });
+    const values = [...vals.keys()];
+    await sortSliced(values, compareStrings, slicer);
+    const lists = new Array<Int32Array>(values.length);
+    for (let i = 0; i < values.length; i++) {
+      if ((i & 1023) === 0 && slicer.due()) await slicer.pause();
+      lists[i] = Int32Array.from(vals.get(values[i]!)!);
+    }
+    postings.set(name, { values, lists });
   }
 
   // Chunk refs: sized up front from the chunk count.
@@ -254,12 +279,8 @@ async function writeChunks(
     };
 
     let c = 0;
-    let sliceStart = performance.now();
     for (let s = 0; s < nSeries; s++) {
-      if ((s & 63) === 0 && performance.now() - sliceStart > SLICE_MS) {
-        await new Promise<void>((r) => setImmediate(r));
-        sliceStart = performance.now();
-      }
+      if ((s & 63) === 0 && slicer.due()) await slicer.pause();
       const p = picked[s]!;
       const n = p.to - p.from;
       const k = Math.ceil(n / o.chunkSamples);
@@ -294,6 +315,11 @@ async function writeChunks(
     },
     numChunks, numSamples, chunksBytes: written,
   };
+}
+
+/** Code-unit order, as Array.prototype.sort's default (the order the index has always used for symbols). */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 async function writeAll(fh: FileHandle, data: Uint8Array): Promise<number> {

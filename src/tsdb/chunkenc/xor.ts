@@ -82,6 +82,8 @@ export class XorAppender {
 
   /** The encoded chunk as a view of the appender's buffer: valid until the next append or reset. */
   bytes(): Uint8Array {
+    // The header's sample count is written here rather than on every append: appends far outnumber reads.
+    this.w.patchU32(1, this.n);
     return this.w.bytes();
   }
 
@@ -131,7 +133,6 @@ export class XorAppender {
       writeNextValue(w, this.vs, v);
     }
     this.n++;
-    w.patchU32(1, this.n);
   }
 }
 

@@ -16,7 +16,8 @@ import { Db } from '../db.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../..');
-const cli = join(root, 'dist', 'src', 'cli', 'main.js');
+/** `vigil tsdb` alone (testdata/tsdb-cli.mjs): the same command code as dist/src/cli/main.js registers. */
+const cli = join(here, 'testdata', 'tsdb-cli.mjs');
 const MIN = 60_000, HOUR = 3_600_000, DAY = 86_400_000;
 const T0 = 9090 * 54 * HOUR;
 const SERIES = 10;
@@ -24,12 +25,16 @@ const N = 3 * 24 * 60;
 const NOW = T0 + 30 * DAY;
 
 function distStale(): boolean {
-  for (const folder of ['src/tsdb', 'src/model', 'src/log', 'src/cli', 'src/config']) {
+  for (const folder of ['src/tsdb', 'src/model', 'src/log', 'src/config']) {
     for (const rel of fs.readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' })) {
       if (!rel.endsWith('.ts') || rel.endsWith('.test.ts')) continue;
       const out = join(root, 'dist', folder, rel.replace(/\.ts$/, '.js'));
       if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(join(root, folder, rel)).mtimeMs) return true;
     }
+  }
+  for (const file of ['src/cli/tsdb.ts', 'src/cli/time.ts', 'src/cli/errors.ts']) {
+    const out = join(root, 'dist', file.replace(/\.ts$/, '.js'));
+    if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(join(root, file)).mtimeMs) return true;
   }
   return false;
 }
@@ -127,4 +132,37 @@ describe('vigil tsdb compact under kill -9', () => {
       await verify(dir, [300_000, 3_600_000]);
     }, 60_000);
   }
+});
+
+describe('vigil tsdb compact / stats', () => {
+  it('refuses a data dir another live process holds, with a clear error', () => {
+    const dir = fs.mkdtempSync(join(tmpdir(), 'vigil-ckill-lock-'));
+    work.push(dir);
+    fs.cpSync(base, dir, { recursive: true });
+    // This test process plays the daemon: a live pid other than the child's.
+    fs.writeFileSync(join(dir, 'lock'), `${process.pid}\n`);
+    const r = compact(dir);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`locked by process ${process.pid}`);
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('stats reports blocks, resolutions, samples and bytes', () => {
+    const dir = fs.mkdtempSync(join(tmpdir(), 'vigil-ckill-stats-'));
+    work.push(dir);
+    fs.cpSync(base, dir, { recursive: true });
+    expect(compact(dir).status).toBe(0);
+    const r = spawnSync(process.execPath, [cli, 'tsdb', 'stats', '--data-dir', dir, '--json'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { resolutions: { resolution: string; samples: number; series: number; bytes: number }[] };
+    expect(j.resolutions.map((x) => x.resolution)).toEqual(['raw', '5m', '1h']);
+    expect(j.resolutions[0]!.samples).toBe(SERIES * N);
+    for (const x of j.resolutions) {
+      expect(x.series).toBe(SERIES);
+      expect(x.bytes).toBeGreaterThan(0);
+    }
+    const table = spawnSync(process.execPath, [cli, 'tsdb', 'stats', '--data-dir', dir], { encoding: 'utf8' });
+    expect(table.stdout).toMatch(/^resolution\s+blocks/m);
+    expect(table.stdout).toMatch(/^1h\s+1\s/m);
+  });
 });

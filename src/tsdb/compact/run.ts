@@ -170,16 +170,16 @@ async function mergeBlocks(dataDir: string, inputs: readonly BlockMeta[], step: 
       const q = new MergeQuerier(blocks);
       return await writeBlock(dataDir, sliced(q.select(ALL, step.minTime, step.maxTime - 1).map((s) => () => ({ labels: s.labels, samples: s.samples() }))), opts);
     }
-    const bySeries = new Map<string, { labels: Labels; parts: AggrSeries[] }>();
+    const bySeries = new Map<string, { labels: Labels; parts: (() => AggrSeries)[] }>();
     for (const b of blocks) {
       for (const r of readAggregates(b, ALL, b.meta.minTime, b.meta.maxTime - 1)) {
         const k = labelsKey(r.labels);
         let e = bySeries.get(k);
         if (!e) bySeries.set(k, (e = { labels: r.labels, parts: [] }));
-        e.parts.push(r.aggr);
+        e.parts.push(r.read);
       }
     }
-    const gens = [...bySeries.values()].map((e) => () => aggrSeriesInputs(e.labels, mergeAggr(e.parts, step.resolution)));
+    const gens = [...bySeries.values()].map((e) => () => aggrSeriesInputs(e.labels, mergeAggr(e.parts.map((read) => read()), step.resolution)));
     return await writeBlock(dataDir, slicedMany(gens), opts);
   } finally {
     for (const b of blocks) b.close();
@@ -197,7 +197,7 @@ async function downsampleBlock(dataDir: string, input: BlockMeta, to: number): P
       });
       return await writeBlock(dataDir, slicedMany(gens), opts);
     }
-    const gens = readAggregates(block, ALL, input.minTime, input.maxTime - 1).map((r) => () => aggrSeriesInputs(r.labels, downsampleAggr(r.aggr, to)));
+    const gens = readAggregates(block, ALL, input.minTime, input.maxTime - 1).map((r) => () => aggrSeriesInputs(r.labels, downsampleAggr(r.read(), to)));
     return await writeBlock(dataDir, slicedMany(gens), opts);
   } finally {
     block.close();

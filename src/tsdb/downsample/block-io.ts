@@ -8,7 +8,7 @@ import { compareLabels, labelsKey, type Label, type Labels } from '../../model/l
 import { Matcher } from '../../model/matcher.js';
 import { newSampleBuffer } from '../chunkenc/samples.js';
 import type { Block, SeriesInput } from '../block/index.js';
-import type { SampleBuffer } from '../types.js';
+import type { SampleBuffer, Series } from '../types.js';
 import { AGGREGATES, type AggrSeries, type Aggregate } from './aggregate.js';
 
 /** The reserved label naming the aggregate of a series in a downsampled block. */
@@ -55,37 +55,44 @@ export function aggrSeriesInputs(labels: Labels, a: AggrSeries): SeriesInput[] {
   return out;
 }
 
-/** A series read back from a downsampled block, with its aggregates restricted to the read's time range. */
+/** A series of a downsampled block; `read()` decodes its aggregates (restricted to the read's time range). */
 export interface AggrRead {
   labels: Labels;
-  aggr: AggrSeries;
+  read(): AggrSeries;
 }
 
 /**
- * Reads every aggregate of the series matching `matchers` in [mint, maxt] from a downsampled block, grouped by the
- * labels without `__aggr__`, sorted by labels. `counterLast` is the block's raw last value when the range reaches
- * the block's last counter point, else NaN (unknown at a cut).
+ * The series matching `matchers` in [mint, maxt] of a downsampled block, grouped by the labels without `__aggr__`,
+ * sorted by labels; nothing is decoded until `read()`, so callers can slice the work. `counterLast` is the block's
+ * raw last value when the range reaches the block's last counter point, else NaN (unknown at a cut).
  */
 export function readAggregates(block: Block, matchers: readonly Matcher[], mint: number, maxt: number): AggrRead[] {
-  const byKey = new Map<string, AggrRead>();
-  const empty = (): SampleBuffer => newSampleBuffer(1);
-  const all = block.select([...matchers, new Matcher('=~', AGGR_LABEL, '.+')], block.meta.minTime, block.meta.maxTime);
-  for (const s of all) {
+  const byKey = new Map<string, { labels: Labels; parts: Map<string, Series> }>();
+  for (const s of block.select([...matchers, new Matcher('=~', AGGR_LABEL, '.+')], block.meta.minTime, block.meta.maxTime)) {
     const { labels, aggr } = splitAggr(s.labels);
     const key = labelsKey(labels);
     let r = byKey.get(key);
-    if (!r) {
-      r = { labels, aggr: { count: empty(), sum: empty(), min: empty(), max: empty(), counter: empty(), counterLast: NaN } };
-      byKey.set(key, r);
-    }
-    const buf = s.samples();
-    if (aggr === COUNTER_LAST) {
-      if (buf.length > 0 && buf.t[0]! <= maxt) r.aggr.counterLast = buf.v[0]!;
-    } else if ((AGGREGATES as readonly string[]).includes(aggr)) {
-      r.aggr[aggr as Aggregate] = clip(buf, mint, maxt);
-    }
+    if (!r) byKey.set(key, (r = { labels, parts: new Map() }));
+    r.parts.set(aggr, s);
   }
-  return [...byKey.values()].filter((r) => r.aggr.count.length + r.aggr.counter.length > 0).sort((a, b) => compareLabels(a.labels, b.labels));
+  const out: AggrRead[] = [];
+  for (const { labels, parts } of byKey.values()) {
+    out.push({
+      labels,
+      read: () => {
+        const get = (a: string) => {
+          const s = parts.get(a);
+          return s ? clip(s.samples(), mint, maxt) : newSampleBuffer(1);
+        };
+        const lastBuf = parts.get(COUNTER_LAST)?.samples();
+        return {
+          count: get('count'), sum: get('sum'), min: get('min'), max: get('max'), counter: get('counter'),
+          counterLast: lastBuf && lastBuf.length > 0 && lastBuf.t[0]! <= maxt ? lastBuf.v[0]! : NaN,
+        };
+      },
+    });
+  }
+  return out.sort((a, b) => compareLabels(a.labels, b.labels));
 }
 
 /** Reads one aggregate; returns series without `__aggr__`, sorted. For 'counter', also the block's raw last value. */

@@ -252,7 +252,7 @@ describe('head appender', () => {
     // Known series are not logged again.
     app.append(refs[0]!, 3000, 1);
     app.commit();
-    expect(log.batches[1]!.map((r) => recordType(r))).toEqual([RecordType.Samples]);
+    expect(log.batches[1]!.map((r) => recordType(r))).toEqual([RecordType.SamplesCompact]);
   });
 
   it('leaves memory untouched when the WAL write fails', () => {

@@ -12,13 +12,14 @@
  * series. Refs are stable across restarts: WAL replay re-creates each series at its logged slot and generation.
  */
 import { XorAppender, decodeXorInto } from '../chunkenc/xor.js';
-import { newSampleBuffer } from '../chunkenc/samples.js';
+import { ensureSampleCapacity, newSampleBuffer } from '../chunkenc/samples.js';
 import { METRIC_NAME, compareLabels, hashLabels, type Label, type Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import { AppendStatus, type SampleBuffer, type SelectHints, type Series, type SeriesRef } from '../types.js';
-import { encodeSamplesRecord, encodeSeriesRecord, type SamplesColumns, type SeriesEntry } from '../records.js';
+import { encodeSamplesRecord, encodeSeriesRecord, samplesRecordSize, type SamplesColumns, type SeriesEntry } from '../records.js';
 import { tsdbMetrics, type TsdbMetrics } from '../metrics.js';
 import { ChunkStore } from './chunk-store.js';
+import type { PersistedChunks } from './chunk-disk.js';
 import { MemPostings } from './postings.js';
 import { SeriesIndex } from './series-index.js';
 import { SymbolTable } from './symbols.js';
@@ -34,6 +35,7 @@ export interface BatchLog {
   /**
    * Writes the records as one unit; throws if they could not be written (the batch is then not applied).
    * `maxT` is the newest sample time in the batch (lets the Db know which segments a checkpoint may drop).
+   * The records' bytes are valid only during the call (the head reuses their buffer): copy what you keep.
    */
   logBatch(records: Uint8Array[], maxT: number): void;
 }
@@ -108,6 +110,13 @@ export class Head {
   log: BatchLog | null;
   /** Samples older than this are out of bounds (already persisted in a block). */
   minValidTime = -Infinity;
+  /** Receives each completed chunk as it is cut (chunk-disk.ts persists them); the bytes are the head's own. */
+  chunkSink: ((ref: SeriesRef, minT: number, maxT: number, numSamples: number, bytes: Uint8Array) => void) | null = null;
+  /**
+   * Chunks loaded from disk for WAL replay: replaySeries gives a series created for a ref the chunks persisted
+   * under that ref, and replaySamples then skips the samples they hold. Set by the Db for the replay only.
+   */
+  persisted: PersistedChunks | null = null;
 
   private readonly index = new SeriesIndex(1024);
   private readonly hashFn: (labels: Labels) => number;
@@ -151,6 +160,9 @@ export class Head {
   /** WAL refs replay met under labels that already had another ref (see replaySeries). */
   private replayAliases = new Map<number, number>();
   private refScratch = new Float64Array(256);
+  private readonly replayScratch = newSampleBuffer(128);
+  /** Reused buffer of the samples record logged per commit (BatchLog consumes it within the call). */
+  private recordScratch = new Uint8Array(0);
 
   constructor(opts: HeadOptions) {
     if (!(opts.chunkRangeMs > 0)) throw new RangeError(`chunkRangeMs must be positive, got ${opts.chunkRangeMs}`);
@@ -435,7 +447,13 @@ export class Head {
           (newSeries ??= []).push({ ref: refs[i]!, labels: this.labelsOf(s) });
         }
       }
-      const samples = encodeSamplesRecord(refs, ts, vs, w);
+      const size = samplesRecordSize(w);
+      if (this.recordScratch.length < size) {
+        let c = Math.max(4096, this.recordScratch.length * 2);
+        while (c < size) c *= 2;
+        this.recordScratch = new Uint8Array(c);
+      }
+      const samples = encodeSamplesRecord(refs, ts, vs, w, this.recordScratch);
       try {
         this.log.logBatch(newSeries === null ? [samples] : [encodeSeriesRecord(newSeries), samples], batchMaxT);
       } catch (e) {
@@ -468,7 +486,9 @@ export class Head {
   }
 
   private cutChunk(s: number, app: XorAppender): void {
-    const id = this.chunks.add(app.bytes().slice(), app.minT, app.maxT, app.numSamples);
+    const bytes = app.bytes().slice();
+    const id = this.chunks.add(bytes, app.minT, app.maxT, app.numSamples);
+    this.chunkSink?.(this.gens[s]! * SLOT_SPACE + s, app.minT, app.maxT, app.numSamples, bytes);
     const last = this.chunkLast[s]!;
     if (last === -1) this.chunkFirst[s] = id;
     else this.chunks.setNext(last, id);
@@ -490,7 +510,13 @@ export class Head {
   }
 
   /** Upper bound of the slot's samples in [mint, maxt] (whole overlapping chunks): a buffer size that never grows. */
-  sampleBound(s: number, mint: number, maxt: number): number {
+  sampleBound(s: number, mint: number, maxt: number, latestOnly = false): number {
+    if (latestOnly) {
+      const app = this.open[s];
+      if (app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt) return app.numSamples;
+      const c = this.newestOverlapping(s, mint, maxt);
+      return c === -1 ? 0 : this.chunks.numSamples(c);
+    }
     let n = 0;
     for (let c = this.chunkFirst[s]!; c !== -1; c = this.chunks.next(c)) {
       if (this.chunks.maxT(c) < mint) continue;
@@ -502,8 +528,21 @@ export class Head {
     return n;
   }
 
-  /** Appends the slot's samples with mint <= t <= maxt to `out`, in time order. */
-  samplesInto(s: number, mint: number, maxt: number, out: SampleBuffer): void {
+  /**
+   * Appends the slot's samples with mint <= t <= maxt to `out`, in time order; with `latestOnly`, only those of the
+   * newest chunk overlapping the range (which hold the newest sample in it).
+   */
+  samplesInto(s: number, mint: number, maxt: number, out: SampleBuffer, latestOnly = false): void {
+    if (latestOnly) {
+      const app = this.open[s];
+      if (app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt) {
+        decodeXorInto(app.bytes(), mint, maxt, out);
+        return;
+      }
+      const c = this.newestOverlapping(s, mint, maxt);
+      if (c !== -1) decodeXorInto(this.chunks.bytes(c), mint, maxt, out);
+      return;
+    }
     for (let c = this.chunkFirst[s]!; c !== -1; c = this.chunks.next(c)) {
       if (this.chunks.maxT(c) < mint) continue;
       if (this.chunks.minT(c) > maxt) return;
@@ -523,12 +562,13 @@ export class Head {
     const slots = this.postings.select(matchers);
     const out: BufferedSeries[] = [];
     const labelsOnly = hints?.labelsOnly === true;
+    const latestOnly = hints?.latestOnly === true;
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]!;
       if (this.firstT[s]! > maxt || this.lastT[s]! < mint) continue;
-      const buf = newSampleBuffer(labelsOnly ? 1 : this.sampleBound(s, mint, maxt));
+      const buf = newSampleBuffer(labelsOnly ? 1 : this.sampleBound(s, mint, maxt, latestOnly));
       if (!labelsOnly) {
-        this.samplesInto(s, mint, maxt, buf);
+        this.samplesInto(s, mint, maxt, buf, latestOnly);
         if (buf.length === 0) continue;
       }
       out.push(new BufferedSeries(this.labelsOf(s), buf));
@@ -557,21 +597,41 @@ export class Head {
   /**
    * Hands `sink` the encoded chunks of series `ref` that overlap [mint, maxt], oldest first: completed chunks, then
    * the open chunk. The bytes are views valid only during the call (the open chunk changes with the next append):
-   * the sink copies what it keeps. Returns the series' labels, or null if the ref no longer names a live series.
+   * the sink copies what it keeps. With `latestOnly`, only the newest overlapping chunk (see SelectHints). Returns
+   * the series' labels, or null if the ref no longer names a live series.
    */
-  readChunks(ref: SeriesRef, mint: number, maxt: number, sink: HeadChunkSink): Label[] | null {
+  readChunks(ref: SeriesRef, mint: number, maxt: number, sink: HeadChunkSink, latestOnly = false): Label[] | null {
     const s = this.slotOf(ref);
     if (s < 0) return null;
+    const app = this.open[s];
+    const openOverlaps = app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt;
+    if (latestOnly) {
+      // Only the newest overlapping chunk: it holds the series' newest sample in [mint, maxt].
+      if (openOverlaps) {
+        sink.chunk(app.bytes(), app.minT, app.maxT, app.numSamples);
+        return this.labelsOf(s);
+      }
+      const c = this.newestOverlapping(s, mint, maxt);
+      if (c !== -1) sink.chunk(this.chunks.bytes(c), this.chunks.minT(c), this.chunks.maxT(c), this.chunks.numSamples(c));
+      return this.labelsOf(s);
+    }
     for (let c = this.chunkFirst[s]!; c !== -1; c = this.chunks.next(c)) {
       if (this.chunks.maxT(c) < mint) continue;
       if (this.chunks.minT(c) > maxt) break;
       sink.chunk(this.chunks.bytes(c), this.chunks.minT(c), this.chunks.maxT(c), this.chunks.numSamples(c));
     }
-    const app = this.open[s];
-    if (app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt) {
-      sink.chunk(app.bytes(), app.minT, app.maxT, app.numSamples);
-    }
+    if (openOverlaps) sink.chunk(app.bytes(), app.minT, app.maxT, app.numSamples);
     return this.labelsOf(s);
+  }
+
+  /** The newest completed chunk of slot `s` overlapping [mint, maxt], or -1. */
+  private newestOverlapping(s: number, mint: number, maxt: number): number {
+    let found = -1;
+    for (let c = this.chunkFirst[s]!; c !== -1; c = this.chunks.next(c)) {
+      if (this.chunks.minT(c) > maxt) break;
+      if (this.chunks.maxT(c) >= mint) found = c;
+    }
+    return found;
   }
 
   /** Sorted label names of series matching `matchers` with data in the range. */
@@ -616,10 +676,19 @@ export class Head {
     return this.gens[s]! * SLOT_SPACE + s;
   }
 
-  /** Series records for every live series that has been logged: the content of a WAL checkpoint. */
-  seriesEntries(): SeriesEntry[] {
+  /** One past the highest slot in use: live slots lie in [1, slotLimit). */
+  get slotLimit(): number {
+    return this.nextSlot;
+  }
+
+  /**
+   * Series records for every live series that has been logged: the content of a WAL checkpoint. `from`/`to` limit
+   * it to slots in [from, to), so a checkpoint of many series can be built in slices.
+   */
+  seriesEntries(from = 1, to = this.nextSlot): SeriesEntry[] {
     const out: SeriesEntry[] = [];
-    for (let s = 1; s < this.nextSlot; s++) {
+    const end = Math.min(to, this.nextSlot);
+    for (let s = Math.max(1, from); s < end; s++) {
       if (this.alive[s] !== 0 && this.logged[s] === 1) out.push({ ref: this.refOfSlot(s), labels: this.labelsOf(s) });
     }
     return out;
@@ -762,7 +831,38 @@ export class Head {
       }
       this.create(h, labels, s, g);
       this.logged[s] = 1;
+      if (this.persisted !== null) this.attachPersisted(s, ref, this.persisted);
     }
+  }
+
+  /**
+   * Gives the new series in slot `s` its chunks persisted under `ref` (those not older than minValidTime), as
+   * completed chunks; its last sample comes from the newest one. Chunks of one ref are contiguous in cut order, so
+   * the WAL samples replay skips (not newer than the last chunk) are exactly the ones they hold.
+   */
+  private attachPersisted(s: number, ref: number, p: PersistedChunks): void {
+    let last = -1;
+    for (let i = p.firstOf(ref); i !== -1; i = p.next(i)) {
+      if (p.maxT(i) < this.minValidTime) continue;
+      // A chunk must start after the previous one ended: anything else is not what this head cut.
+      if (!(p.minT(i) > this.lastT[s]!) || !(p.maxT(i) >= p.minT(i)) || p.numSamples(i) === 0) break;
+      const id = this.chunks.add(p.bytesOf(i), p.minT(i), p.maxT(i), p.numSamples(i));
+      if (this.chunkLast[s] === -1) {
+        this.chunkFirst[s] = id;
+        this.firstT[s] = p.minT(i);
+      } else this.chunks.setNext(this.chunkLast[s]!, id);
+      this.chunkLast[s] = id;
+      this.lastT[s] = p.maxT(i);
+      last = i;
+    }
+    if (last === -1) return;
+    const buf = this.replayScratch;
+    buf.length = 0;
+    ensureSampleCapacity(buf, p.numSamples(last));
+    decodeXorInto(p.bytesOf(last), -Infinity, Infinity, buf);
+    this.lastV[s] = buf.length > 0 ? buf.v[buf.length - 1]! : 0;
+    if (this.firstT[s]! < this.minT) this.minT = this.firstT[s]!;
+    if (this.lastT[s]! > this.maxT) this.maxT = this.lastT[s]!;
   }
 
   private dropForReplay(s: number): void {
