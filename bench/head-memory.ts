@@ -6,7 +6,9 @@
  *   npm run build && node --expose-gc dist/bench/head-memory.js [--series 100000,1000000]
  *
  * Also measures one head compaction of a Db holding 100 k series (block write + truncation; --compaction-series N)
- * and the WAL replay of Db.open for 100 k series × 20 samples (--replay-series N, --replay-samples K; 0 skips).
+ * with the longest event-loop stall in wall time and in main-thread CPU time, the WAL replay of Db.open for 100 k
+ * series × 20 samples (--replay-series N, --replay-samples K; 0 skips) in wall and main-thread CPU time, and the
+ * encode/decode cost of a scrape's samples record in both layouts.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,9 @@ import { fileURLToPath } from 'node:url';
 import type { Label } from '../src/model/labels.js';
 import { Head } from '../src/tsdb/head/head.js';
 import { Db } from '../src/tsdb/db.js';
+import {
+  decodeSamplesRecord, encodeColumnSamplesRecord, encodeSamplesRecord, newSamplesColumns, samplesRecordSize,
+} from '../src/tsdb/records.js';
 
 const STEP_MS = 15_000;
 const BATCH = 10_000;
@@ -208,6 +213,42 @@ export async function measureReplay(n: number, k = 20): Promise<ReplayTiming> {
   }
 }
 
+export interface RecordCodecTiming {
+  layout: 'column' | 'compact';
+  bytesPerSample: number;
+  encodeNsPerSample: number;
+  decodeNsPerSample: number;
+}
+
+/**
+ * Encode (the commit path: one samples record per scrape) and decode (replay) cost of a samples record of a scrape
+ * of `n` consecutive series at one timestamp, in both layouts.
+ */
+export function measureSamplesRecord(n = 10_000, rounds = 1000): RecordCodecTiming[] {
+  const refs = new Float64Array(n), t = new Float64Array(n), v = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    refs[i] = 2 ** 26 + 1 + i;
+    t[i] = 1_700_000_000_000;
+    v[i] = i * 1.5 + 0.1;
+  }
+  const scratch = new Uint8Array(samplesRecordSize(n));
+  const cols = newSamplesColumns(n);
+  const out: RecordCodecTiming[] = [];
+  for (const [layout, encode] of [['column', encodeColumnSamplesRecord], ['compact', encodeSamplesRecord]] as const) {
+    let rec = encode(refs, t, v, n, scratch);
+    for (let k = 0; k < rounds / 10; k++) rec = encode(refs, t, v, n, scratch);
+    let t0 = performance.now();
+    for (let k = 0; k < rounds; k++) rec = encode(refs, t, v, n, scratch);
+    const enc = ((performance.now() - t0) * 1e6) / (rounds * n);
+    rec = rec.slice();
+    t0 = performance.now();
+    for (let k = 0; k < rounds; k++) decodeSamplesRecord(rec, cols);
+    const dec = ((performance.now() - t0) * 1e6) / (rounds * n);
+    out.push({ layout, bytesPerSample: rec.length / n, encodeNsPerSample: enc, decodeNsPerSample: dec });
+  }
+  return out;
+}
+
 /** Runs the measurements and prints one JSON line per result. */
 export async function benchHeadMemory(
   opts: { series?: number[]; compactionSeries?: number; replaySeries?: number; replaySamples?: number } = {},
@@ -216,6 +257,9 @@ export async function benchHeadMemory(
   for (const n of (opts.series ?? [100_000, 1_000_000]).filter((x) => x > 0)) {
     const r = await measureHead(n);
     console.log(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 10) / 10 : v)));
+  }
+  for (const r of measureSamplesRecord()) {
+    console.log(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v * 100) / 100 : v)));
   }
   if (opts.compactionSeries !== 0) {
     const c = await measureCompaction(opts.compactionSeries ?? 100_000);

@@ -3,7 +3,8 @@
  *
  * 1. Scrape delay: 10 loopback targets × N series scraped every second into a real Db holding an hour of history,
  *    first with no queries, then while heavy queries (`count_over_time` over every series for the last hour) run
- *    back to back through the worker runner. Reports the lateness of each scrape loop's start (median, max), missed
+ *    back to back through the worker runner, and for comparison on the main thread (the in-process runner). Reports
+ *    the lateness of each scrape loop's start (median, max; wall clock, and less the main thread's CPU wait), missed
  *    scrapes and `up` ≠ 1.
  * 2. Dashboard refresh: 6 h and 24 h range queries (step 60 s) over S series scraped every 15 s, cold, then
  *    refreshed as a dashboard does, with the results cache on (default): median latency of each.
@@ -32,11 +33,14 @@ export interface QueryIsolationOptions {
 }
 
 function summary(label: string, r: IsolationResult) {
-  const d = medianMax(r.delaysMs), q = medianMax(r.queryMs);
+  const d = medianMax(r.delaysMs), l = medianMax(r.loopDelaysMs), q = medianMax(r.queryMs);
   return {
     run: label,
     scrapeDelayMedianMs: +d.median.toFixed(1),
     scrapeDelayMaxMs: +d.max.toFixed(1),
+    // Less the time the main thread waited for a CPU (other processes' share): what the event loop caused.
+    loopDelayMedianMs: +l.median.toFixed(1),
+    loopDelayMaxMs: +l.max.toFixed(1),
     scrapesMeasured: r.delaysMs.length,
     missedScrapes: Math.max(0, r.expectedPerTarget - r.minPerTarget),
     upNotOne: r.upNotOne,
@@ -101,7 +105,9 @@ export async function benchQueryIsolation(o: QueryIsolationOptions): Promise<voi
   const quiet = await runIsolation({ ...base, queryLoops: 0 });
   console.log(JSON.stringify(summary('scrapes only', quiet)));
   const loaded = await runIsolation({ ...base, queryLoops: 2 });
-  console.log(JSON.stringify(summary('scrapes + heavy queries', loaded)));
+  console.log(JSON.stringify(summary('scrapes + heavy queries (worker runner)', loaded)));
+  const before = await runIsolation({ ...base, queryLoops: 1, inProcess: true });
+  console.log(JSON.stringify(summary('scrapes + heavy queries on the main thread (LocalQueryRunner, before)', before)));
   for (const r of await dashboard(o.dashboardSeries, o.refreshes, o.dashboardHours)) console.log(JSON.stringify({ run: 'dashboard refresh', ...r }));
 }
 

@@ -1,20 +1,22 @@
 /**
- * Rule evaluation cost and alert latency, measured (issue "rules bench", must-show 5):
+ * Rule evaluation cost and alert latency, measured (issue 5, must-show 5); results in bench/RESULTS.md.
  *
  * 1. `eval`: a Db in a temp dir holding S series (M metrics × S/M series, half gauges, half counters; 10 minutes of
- *    15 s samples appended through the appender), R alerting rules of the kinds users write (thresholds over narrow,
- *    medium and wide selectors, `rate(...[5m]) > x`, aggregations; `for`, labels, templated annotations), loaded
- *    from real rule files through RuleSet as the daemon does, grouped as G groups. Each group is evaluated N times
- *    through `RuleGroup.evaluate` (the scheduler's own call: queries, state transitions, ALERTS samples appended,
- *    state saved to rules.db) with the query runner the daemon uses (worker threads, `createQueryRunner`) and, for
- *    comparison, the in-process Engine. Reports median and p90 ms per group evaluation and the alerts produced.
+ *    15 s samples appended through the appender) and alerting rules of the kinds users write (thresholds over
+ *    narrow, medium and wide selectors, `rate(...[5m]) > x`, aggregations; `for`, labels, templated annotations),
+ *    loaded from real rule files through RuleSet as the daemon does, in G groups of R rules. Each group is evaluated
+ *    N times through `RuleGroup.evaluate` (the scheduler's own call: queries, state transitions, ALERTS samples
+ *    appended, state saved to rules.db) with the daemon's query runner (worker threads, `createQueryRunner`) and,
+ *    for comparison, the in-process Engine. Reports median and p90 wall ms per group evaluation (the first, cold
+ *    one apart), the process CPU ms (all threads) and main-thread busy ms it cost, each rule kind's median, and the
+ *    alerts produced. CPU ms are the figure to compare across runs on a shared machine; wall ms depend on load.
  * 2. `latency`: a real `vigil run` (the built CLI) scrapes a loopback target every I, evaluates one alerting rule
- *    (`for: F`) every E, routes with `group_wait: W` to a webhook receiver on loopback. Each trial exposes a fresh
- *    series below the threshold, then flips it above at a known instant; the delay until the firing webhook
- *    request arrives is compared with the budget I + E + F + W.
+ *    (`for: F`) every E (the global `evaluation_interval`), routes with `group_wait: W` to a webhook receiver on
+ *    loopback. Each trial exposes a fresh series below the threshold, then flips it above at a known instant; the
+ *    delay until the firing webhook request arrives is compared with the budget I + E + F + W.
  *
- *   npm run build && node dist/bench/rules.js eval [--series 100000] [--metrics 100] [--rules 1000]
- *     [--layouts 10x100,1x1000] [--iterations 10] [--runner worker|engine|both]
+ *   npm run build && node dist/bench/rules.js eval [--series 100000] [--metrics 100]
+ *     [--layouts 10x100,1x1000 (groups x rules per group)] [--iterations 10] [--runner worker|engine|both]
  *   npm run build && node dist/bench/rules.js latency [--interval 1s] [--eval 1s] [--for 2s] [--group-wait 1s]
  *     [--trials 5]
  */
@@ -44,7 +46,6 @@ const INSTANCES = 100;
 export interface EvalOptions {
   series: number;
   metrics: number;
-  rules: number;
   /** Groups × rules per group, e.g. [[10, 100], [1, 1000]]. */
   layouts: [number, number][];
   iterations: number;
@@ -317,7 +318,6 @@ export async function benchLatency(o: LatencyOptions): Promise<void> {
   const rport = (receiver.address() as AddressInfo).port;
   fs.writeFileSync(path.join(dir, 'rules.yaml'), `groups:
   - name: latency
-    interval: ${fmt(o.evalMs)}
     rules:
       - alert: QueueBacklog
         expr: queue_depth > 100
@@ -327,6 +327,7 @@ export async function benchLatency(o: LatencyOptions): Promise<void> {
   fs.writeFileSync(path.join(dir, 'scrape.yaml'), `global:
   scrape_interval: ${fmt(o.intervalMs)}
   scrape_timeout: ${fmt(Math.min(o.intervalMs, 10_000))}
+  evaluation_interval: ${fmt(o.evalMs)}
 rule_files: [rules.yaml]
 scrape_configs:
   - job_name: app
@@ -403,7 +404,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       groupWaitMs: dur('--group-wait', '1s'), trials: num('--trials', 5),
     })
     : benchEval({
-      series: num('--series', 100_000), metrics: num('--metrics', 100), rules: num('--rules', 1000),
+      series: num('--series', 100_000), metrics: num('--metrics', 100),
       layouts: str('--layouts', '10x100,1x1000').split(',').map((l) => l.split('x').map(Number) as [number, number]),
       iterations: num('--iterations', 10),
       runners: (str('--runner', 'both') === 'both' ? ['worker', 'engine'] : [str('--runner', 'worker')]) as ('worker' | 'engine')[],

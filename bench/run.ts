@@ -26,6 +26,7 @@ const benches: Bench[] = [
   { name: 'head-memory', cmd: process.execPath, args: ['--expose-gc', path.join(here, 'head-memory.js'), '--series', '100000'] },
   { name: 'index-choice', cmd: process.execPath, args: [path.join(here, 'index-choice.js')] },
   { name: 'query-isolation', cmd: process.execPath, args: [path.join(here, 'query-isolation.js')] },
+  { name: 'rules', cmd: process.execPath, args: [path.join(here, 'rules.js'), 'eval'] },
 ];
 
 const vsPrometheus: Bench[] = [

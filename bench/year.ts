@@ -2,6 +2,7 @@
  * A year of data, compacted and downsampled, then queried over the whole year.
  *
  *   npm run build && node dist/bench/year.js [--series 1000] [--days 365] [--dir DIR] [--keep] [--skip-raw]
+ *   node dist/bench/year.js --dir DIR --queries-only [--skip-raw]   # steps 3–4 again on a kept dir (same day)
  *
  * 1. Generates SERIES series at 60 s for DAYS days ending at today's midnight UTC — half counters `x{i}` (integer
  *    increments, a reset every ~10 days), half gauges `y{i}` (a daily wave plus noise, one decimal) — written
@@ -10,7 +11,8 @@
  *    5m blocks from every raw block, merged, then 1h blocks.
  * 3. Reports bytes per raw sample and the footprint per resolution.
  * 4. Times `sum(rate(x[1h]))` and `max_over_time(y[1d])` over the whole range at 1h and 1d steps, as chosen
- *    automatically (median of 3 after a warm-up) and forced to raw (one run), through Db.querier() and the engine.
+ *    automatically (median of 3 after a warm-up) and forced to raw (one run), through Db.querier() and the engine:
+ *    wall time and the process's CPU time (user + system), which is steadier on a shared machine.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,23 +85,27 @@ async function generate(): Promise<number> {
 }
 
 function timeQuery(engine: Engine, db: Db, expr: string, step: number, resolution: number | undefined, runs: number) {
-  const times: number[] = [];
+  const times: number[] = [], cpus: number[] = [];
   let served: number[] = [];
   let points = 0;
   for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
+    const t0 = performance.now(), c0 = process.cpuUsage();
     const v = engine.rangeQuery(db, expr, START, END, step, resolution === undefined ? undefined : { resolution });
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000);
     served = engine.servedResolutions;
     if (v.type === 'matrix') points = v.series.reduce((a, s) => a + s.t.length, 0);
   }
   times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)]!, served, points };
+  cpus.sort((a, b) => a - b);
+  return { ms: times[Math.floor(times.length / 2)]!, cpuMs: cpus[Math.floor(cpus.length / 2)]!, served, points };
 }
 
 async function main(): Promise<void> {
   console.log(`data dir ${dir}: ${SERIES} series × ${DAYS} d at 60 s, ${new Date(START).toISOString()} .. ${new Date(END).toISOString()}`);
   let t0 = performance.now();
+  if (flag('queries-only')) return queries(readBlockMetas(dir).filter((m) => m.resolution === 0).reduce((a, m) => a + m.stats.numSamples, 0));
   const rawSamples = await generate();
   const genS = (performance.now() - t0) / 1000;
   console.log(`generated ${rawSamples} raw samples in ${genS.toFixed(1)} s`);
@@ -111,6 +117,10 @@ async function main(): Promise<void> {
   for (const s of steps) kinds.set(s.step.kind, (kinds.get(s.step.kind) ?? 0) + 1);
   console.log(`compactor: ${steps.length} steps (${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')}) in ${compactS.toFixed(1)} s`);
 
+  await queries(rawSamples);
+}
+
+async function queries(rawSamples: number): Promise<void> {
   const per = resolutionStats(readBlockMetas(dir));
   const raw = per.find((p) => p.resolution === 0)!;
   console.log('\n| resolution | blocks | samples | bytes | bytes/raw sample | vs raw |');
@@ -122,7 +132,7 @@ async function main(): Promise<void> {
 
   const db = await Db.open(dir);
   const engine = new Engine({ maxSamples: 2e9, timeoutMs: 3600_000 });
-  console.log('\n| query | step | auto: ms (resolution) | raw: ms | speed-up |');
+  console.log('\n| query | step | auto: wall ms / CPU ms (resolution) | raw: wall ms / CPU ms | speed-up (wall) |');
   console.log('| --- | --- | ---: | ---: | ---: |');
   try {
     for (const expr of ['sum(rate(x[1h]))', 'max_over_time(y[1d])']) {
@@ -131,7 +141,7 @@ async function main(): Promise<void> {
         const auto = timeQuery(engine, db, expr, step, undefined, 3);
         const rawQ = flag('skip-raw') ? undefined : timeQuery(engine, db, expr, step, 0, 1);
         const res = auto.served.map((r) => (r === 0 ? 'raw' : r === HOUR ? '1h' : '5m')).join('+');
-        console.log(`| \`${expr}\` | ${step === HOUR ? '1h' : '1d'} | ${auto.ms.toFixed(0)} (${res}) | ${rawQ ? rawQ.ms.toFixed(0) : '-'} | ${rawQ ? `${(rawQ.ms / auto.ms).toFixed(0)}×` : '-'} |`);
+        console.log(`| \`${expr}\` | ${step === HOUR ? '1h' : '1d'} | ${auto.ms.toFixed(0)} / ${auto.cpuMs.toFixed(0)} (${res}) | ${rawQ ? `${rawQ.ms.toFixed(0)} / ${rawQ.cpuMs.toFixed(0)}` : '-'} | ${rawQ ? `${(rawQ.ms / auto.ms).toFixed(0)}×` : '-'} |`);
       }
     }
   } finally {

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { freePort, startProgram, type Started } from './support/process.js';
+import { until } from './support/wait.js';
 import { TestTarget } from '../src/scrape/testing/target-server.js';
 
 const CLI = path.resolve('dist/src/cli/main.js');
@@ -43,15 +44,6 @@ async function webhookReceiver(): Promise<{ url: string; payloads: any[] }> {
   return { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, payloads };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('alerting in the daemon', () => {
   it('fires, notifies the webhook with rendered annotations, resolves, and serves rules and alerts', async () => {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startProgram, type Started } from './support/process.js';
+import { until } from './support/wait.js';
 import { TestTarget } from '../src/scrape/testing/target-server.js';
 
 const CLI = path.resolve('dist/src/cli/main.js');
@@ -65,15 +66,6 @@ async function activeTargets(): Promise<{ scrapeUrl: string; health: string; las
   return (await api('/api/v1/targets')).body.data.activeTargets;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function metric(name: string): Promise<number> {
   const text = (await api('/metrics')).body as string;

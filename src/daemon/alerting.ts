@@ -58,7 +58,7 @@ export class Alerting {
   async apply(config: Config, notify: NotifyConfig | null): Promise<void> {
     const files: string[] = [];
     for (const pattern of config.ruleFiles) files.push(...(await expandFileGlob(pattern)));
-    await this.rules.load(files);
+    await this.rules.load(files, config.global.evaluationIntervalMs);
     for (const k of Object.keys(this.externalLabels)) delete this.externalLabels[k];
     Object.assign(this.externalLabels, labelsToObject(config.global.externalLabels));
     if (notify && this.delivery) this.delivery.reload(notify);

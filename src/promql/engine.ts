@@ -16,6 +16,7 @@ import {
   type AggregateExpr, type AtModifier, type BinaryExpr, type Call, type Expr, exprType, type MatrixSelector,
   type SubqueryExpr, type VectorSelector,
 } from './ast.js';
+import { ActiveSeries } from './active-series.js';
 import { aggregate, type GroupOf } from './aggregation.js';
 import { scalarBinop, vectorAnd, vectorBinop, vectorOr, vectorScalarBinop, vectorUnless } from './binary.js';
 import { histogramQuantile } from './histogram.js';
@@ -184,13 +185,14 @@ function assertUniqueLabelsets(vec: InstantSample[]): void {
 
 /** Evaluates expressions at the steps start, start + interval, …, end (one evaluator per query or subquery). */
 class Evaluator {
-  private readonly instantData = new Map<VectorSelector, SeriesData[]>();
-  private readonly rangeData = new Map<MatrixSelector | SubqueryExpr, SeriesData[]>();
+  /** Each instant selector's series, and the widest lookback among them. */
+  private readonly instantData = new Map<VectorSelector, { series: ActiveSeries<SeriesData>; lookback: number }>();
+  private readonly rangeData = new Map<MatrixSelector | SubqueryExpr, ActiveSeries<SeriesData>>();
   /** Per aggregation, each input label set's group. A Map, not a WeakMap: it dies with the query, and weak maps
    * with many keys are slow to read and to collect. */
   private readonly groupCaches = new Map<AggregateExpr, Map<Labels, GroupOf>>();
-  /** Range data whose series stay distinct once `__name__` is dropped: their function results need no check. */
-  private readonly distinctWithoutName = new WeakSet<SeriesData[]>();
+  /** Range selectors and subqueries whose series stay distinct once `__name__` is dropped: no check needed. */
+  private readonly distinctWithoutName = new Set<MatrixSelector | SubqueryExpr>();
   /**
    * For range-function calls over series that collide once `__name__` is dropped: which series produced each
    * output label set so far. Prometheus rejects the call's whole result matrix if two series share a label set at
@@ -260,32 +262,39 @@ class Evaluator {
     return out;
   }
 
-  private instantSeries(vs: VectorSelector): SeriesData[] {
+  /** The series of an instant selector that may have a sample within lookback of refT. */
+  private instantSeries(vs: VectorSelector, refT: number): readonly SeriesData[] {
     let d = this.instantData.get(vs);
     if (!d) {
       const [first, last] = this.refRange(vs.at, vs.offset);
       const hints = this.hintsFor(vs, 0, undefined);
       // Read at a single time, a selector needs only each series' newest sample: sources may skip older chunks.
       if (first === last) hints.latestOnly = true;
-      d = this.select(vs, first - this.ctx.lookback - (hints.resolution ?? 0), last, false, hints);
+      const series = this.select(vs, first - this.ctx.lookback - (hints.resolution ?? 0), last, false, hints);
+      let lookback = this.ctx.lookback;
+      for (const s of series) if (s.lookback !== undefined && s.lookback > lookback) lookback = s.lookback;
+      d = { series: new ActiveSeries(series), lookback };
       this.instantData.set(vs, d);
     }
-    return d;
+    return d.series.within(refT - d.lookback, refT);
   }
 
   /** The series of a range selector or subquery, each with its window moved to the one for step `ts`. */
-  windowsAt(node: MatrixSelector | SubqueryExpr, ts: number): SeriesData[] {
+  windowsAt(node: MatrixSelector | SubqueryExpr, ts: number): readonly SeriesData[] {
     let d = this.rangeData.get(node);
     if (!d) {
-      d = node.type === 'MatrixSelector' ? this.loadRange(node) : this.evalSubquery(node);
+      const series = node.type === 'MatrixSelector' ? this.loadRange(node) : this.evalSubquery(node);
+      d = new ActiveSeries(series);
       this.rangeData.set(node, d);
-      if (distinctOnceNameDropped(d)) this.distinctWithoutName.add(d);
+      if (distinctOnceNameDropped(series)) this.distinctWithoutName.add(node);
     }
     const { at, offset } = node.type === 'MatrixSelector' ? node.vs : node;
     const maxt = this.refTime(at, offset, ts);
     const mint = maxt - node.rangeMs;
-    for (const s of d) seekWindow(s, mint, maxt);
-    return d;
+    // Only series with samples around the window: the others' windows are empty and no function reads them.
+    const active = d.within(mint, maxt);
+    for (const s of active) seekWindow(s, mint, maxt);
+    return active;
   }
 
   private loadRange(ms: MatrixSelector): SeriesData[] {
@@ -347,8 +356,8 @@ class Evaluator {
   }
 
   private vectorSelect(vs: VectorSelector, ts: number): InstantSample[] {
-    const data = this.instantSeries(vs);
     const refT = this.refTime(vs.at, vs.offset, ts);
+    const data = this.instantSeries(vs, refT);
     const minT = refT - this.ctx.lookback;
     const out: InstantSample[] = [];
     for (const s of data) {
@@ -440,7 +449,7 @@ class Evaluator {
       const call = { ts, rangeEnd: this.refTime(at, offset, ts), rangeMs: arg.rangeMs, scalars };
       const keepName = name === 'last_over_time';
       let owners: Map<string, SeriesData> | undefined;
-      if (!keepName && !this.distinctWithoutName.has(windows)) {
+      if (!keepName && !this.distinctWithoutName.has(arg)) {
         owners = this.outputOwners.get(e);
         if (!owners) { owners = new Map(); this.outputOwners.set(e, owners); }
       }

@@ -228,7 +228,8 @@ export class ResultsCache implements QueryRunner {
 
     const computed: Extent[] = [];
     for (const [a, b] of runs) computed.push(extentOfResult(a, b, await this.inner.range(expr, a, b, stepMs, opts)));
-    const cut = this.now() - this.freshnessMs;
+    // The newest step old enough to keep, on this query's grid: extents must start and end on it.
+    const cut = start + Math.floor((this.now() - this.freshnessMs - start) / stepMs) * stepMs;
     for (const x of computed) {
       const keep = trimExtent(x, -Infinity, cut);
       if (keep !== null) this.insert(key, keep, stepMs);

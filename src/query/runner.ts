@@ -101,8 +101,9 @@ export class WorkerQueryRunner implements QueryRunner {
       const parsed = parseExpr(expr);
       const worker = await this.pool.acquire(deadline - performance.now());
       let res: EvalResponse;
-      const view = this.db.readView();
+      let view: DbReadView | undefined;
       try {
+        view = this.db.readView();
         // Instant selectors served from a downsampled tier look back one resolution further (the engine widens
         // them), possibly into the head.
         let extra = 0;
@@ -133,7 +134,7 @@ export class WorkerQueryRunner implements QueryRunner {
         };
         res = await worker.call(req, snapshotTransfer(pre.snapshot), deadline - performance.now() + TERMINATE_GRACE_MS);
       } finally {
-        view.release();
+        view?.release();
         this.pool.release(worker);
       }
       if (!res.ok) throw responseError(res.error.kind, res.error.message);

@@ -5,7 +5,7 @@
  * Layout: series i owns label strings [labelEnd[i-1], labelEnd[i]) of `labels` (name, value, name, value, …) and
  * chunks [chunkEnd[i-1], chunkEnd[i]); chunk j's bytes are bytes[byteEnd[j-1], byteEnd[j]) (index -1 reads 0).
  */
-import { compareLabels, type Label, type Labels } from '../model/labels.js';
+import type { Label, Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import { chunkNumSamples, decodeChunkInto, newSampleBuffer } from '../tsdb/chunkenc/index.js';
 import type { QuerySource } from '../tsdb/querier.js';
@@ -203,8 +203,29 @@ export class SnapshotSource implements QuerySource {
   /** Series indexes sorted by labels, computed on first use (selects then return sorted results without sorting). */
   private labelOrder(): Int32Array {
     if (this.sorted === null) {
+      // Compares label sets as compareLabels does, but on each string's rank in the sorted table of distinct
+      // strings: integer comparisons instead of string comparisons of long shared prefixes.
+      const { labels, labelEnd } = this.snap;
+      const table = stringTable(labels), ids = labels.ids;
+      const byString = Array.from({ length: table.length }, (_, i) => i);
+      byString.sort((a, b) => (table[a]! < table[b]! ? -1 : table[a]! > table[b]! ? 1 : 0));
+      const rank = new Int32Array(table.length);
+      for (let r = 0; r < byString.length; r++) {
+        const id = byString[r]!;
+        rank[id] = r > 0 && table[id] === table[byString[r - 1]!] ? rank[byString[r - 1]!]! : r;
+      }
+      const compare = (a: number, b: number): number => {
+        const a0 = a === 0 ? 0 : labelEnd[a - 1]!, a1 = labelEnd[a]!;
+        const b0 = b === 0 ? 0 : labelEnd[b - 1]!, b1 = labelEnd[b]!;
+        const n = Math.min(a1 - a0, b1 - b0);
+        for (let j = 0; j < n; j++) {
+          const d = rank[ids[a0 + j]!]! - rank[ids[b0 + j]!]!;
+          if (d !== 0) return d;
+        }
+        return (a1 - a0) - (b1 - b0);
+      };
       const idx = Array.from({ length: this.seriesLabels.length }, (_, i) => i);
-      idx.sort((a, b) => compareLabels(this.seriesLabels[a]!, this.seriesLabels[b]!));
+      idx.sort(compare);
       this.sorted = Int32Array.from(idx);
     }
     return this.sorted;

@@ -12,14 +12,13 @@
  *   settings); beyond that new samples are dropped and counted.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { request, type Dispatcher } from 'undici';
 import type { Logger } from '../log/index.js';
 import type { Clock, TimerHandle } from '../model/clock.js';
 import type { Labels } from '../model/labels.js';
 import type { RemoteWriteConfig, HTTPClientConfig } from '../config/types.js';
 import { relabel } from '../scrape/relabel/index.js';
-import { createScrapeAgent } from '../scrape/fetch.js';
+import { authHeaders, httpAgent } from '../net/http-client.js';
 import type { SeriesRef } from '../tsdb/types.js';
 import { withExternalLabels } from './labels.js';
 import { queueMetrics, type QueueLabels } from './metrics.js';
@@ -51,31 +50,6 @@ type Outcome = 'sent' | 'retry' | 'dropped';
 /** Prometheus names a queue by its `name`, or by a short hash of its config when unnamed. */
 export function queueName(c: RemoteWriteConfig): string {
   return c.name ?? createHash('sha256').update(c.url).digest('hex').slice(0, 6);
-}
-
-export function authHeaders(http: HTTPClientConfig): Record<string, string> {
-  const { basicAuth, authorization } = http;
-  if (basicAuth) {
-    const password = basicAuth.passwordFile ? readFileSync(basicAuth.passwordFile, 'utf8').trim() : basicAuth.password ?? '';
-    return { Authorization: 'Basic ' + Buffer.from(`${basicAuth.username}:${password}`).toString('base64') };
-  }
-  if (authorization) {
-    const cred = authorization.credentialsFile ? readFileSync(authorization.credentialsFile, 'utf8').trim() : authorization.credentials ?? '';
-    return { Authorization: `${authorization.type} ${cred}` };
-  }
-  return {};
-}
-
-function tlsOptions(http: HTTPClientConfig) {
-  const tls = http.tlsConfig;
-  if (!tls.caFile && !tls.certFile && !tls.keyFile && !tls.serverName && !tls.insecureSkipVerify) return undefined;
-  return {
-    ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
-    cert: tls.certFile ? readFileSync(tls.certFile) : undefined,
-    key: tls.keyFile ? readFileSync(tls.keyFile) : undefined,
-    serverName: tls.serverName,
-    insecureSkipVerify: tls.insecureSkipVerify,
-  };
 }
 
 /** Retry-After as delay-seconds or an HTTP date, in ms from `now`; 0 when absent or unreadable. */
@@ -130,7 +104,7 @@ export class RemoteQueue implements CommitObserver {
     const q = opts.config.queueConfig;
     this.maxPending = Math.max(q.capacity * Math.max(1, q.maxShards), q.maxSamplesPerSend);
     this.ownDispatcher = opts.dispatcher === undefined;
-    this.dispatcher = opts.dispatcher ?? createScrapeAgent(tlsOptions(opts.config.http), 2);
+    this.dispatcher = opts.dispatcher ?? httpAgent(opts.config.http, 2);
     this.headers = {
       ...opts.config.headers,
       ...authHeaders(opts.config.http),

@@ -17,8 +17,12 @@ export interface RuleSetOptions extends RuleGroupDeps {
 export class RuleSet {
   private groups: RuleGroup[] = [];
   private started = false;
+  /** Interval of groups that set none: the config's `evaluation_interval`, replaced by each successful `load`. */
+  private defaultIntervalMs: number;
 
-  constructor(private readonly opts: RuleSetOptions) {}
+  constructor(private readonly opts: RuleSetOptions) {
+    this.defaultIntervalMs = opts.evaluationIntervalMs ?? 60_000;
+  }
 
   /** The current groups, in file order. */
   list(): readonly RuleGroup[] {
@@ -27,9 +31,11 @@ export class RuleSet {
 
   /**
    * Loads `files` (already glob-expanded) and swaps them in. Throws BadDataError listing every `file:line:col`
-   * problem if any file is invalid; the running groups are then untouched.
+   * problem if any file is invalid; the running groups (and their intervals) are then untouched.
+   * `evaluationIntervalMs`, when given, is the reloaded config's global `evaluation_interval`: the interval of
+   * groups without their own `interval` from now on.
    */
-  async load(files: readonly string[]): Promise<void> {
+  async load(files: readonly string[], evaluationIntervalMs?: number): Promise<void> {
     const specs: RuleGroupSpec[] = [];
     const errors: string[] = [];
     for (const f of files) {
@@ -38,12 +44,13 @@ export class RuleSet {
       specs.push(...r.groups);
     }
     if (errors.length) throw new BadDataError(`invalid rule files:\n${errors.join('\n')}`);
+    if (evaluationIntervalMs !== undefined) this.defaultIntervalMs = evaluationIntervalMs;
     this.replace(specs);
   }
 
   /** Swaps in groups built from `specs` (a pure reload step, usable without files). */
   replace(specs: readonly RuleGroupSpec[]): void {
-    const interval = this.opts.evaluationIntervalMs ?? 60_000;
+    const interval = this.defaultIntervalMs;
     const old = new Map(this.groups.map((g) => [g.file + '\x00' + g.name, g]));
     const next = specs.map((s) => {
       const g = new RuleGroup({ ...s, intervalMs: s.intervalMs ?? interval }, this.opts);

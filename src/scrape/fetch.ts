@@ -3,36 +3,12 @@
  * settings are per job), gzip negotiated and decoded, `scrape_timeout` and `body_size_limit` enforced on the
  * uncompressed bytes as Prometheus does.
  */
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { SCRAPE_ACCEPT_HEADER } from './parse/index.js';
 
 const gunzipAsync = promisify(gunzip);
-
-export interface TlsOptions {
-  ca?: Buffer;
-  cert?: Buffer;
-  key?: Buffer;
-  serverName?: string;
-  insecureSkipVerify?: boolean;
-}
-
-export function createScrapeAgent(tls: TlsOptions | undefined, connections = 4): Agent {
-  return new Agent({
-    keepAliveTimeout: 60_000,
-    connections,
-    connect: tls
-      ? {
-          ca: tls.ca,
-          cert: tls.cert,
-          key: tls.key,
-          servername: tls.serverName,
-          rejectUnauthorized: !tls.insecureSkipVerify,
-        }
-      : undefined,
-  });
-}
 
 export class ScrapeError extends Error {
   constructor(message: string) {

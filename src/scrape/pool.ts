@@ -3,11 +3,10 @@
  * starts loops for new targets, stops (with staleness markers) loops whose target left, and leaves unchanged
  * targets' loops running, so a reload or a discovery refresh makes no gap.
  */
-import { readFileSync } from 'node:fs';
 import type { Agent } from 'undici';
 import { labelsKey, type Labels } from '../model/labels.js';
 import type { ScrapeConfig } from '../config/types.js';
-import { createScrapeAgent } from './fetch.js';
+import { authHeaders, httpAgent } from '../net/http-client.js';
 import { ScrapeLoop, type ScrapeLoopDeps } from './loop.js';
 import type { ScrapeOptions, ScrapeTarget } from './target.js';
 
@@ -25,7 +24,7 @@ export class ScrapePool {
     private config: ScrapeConfig,
     private readonly deps: ScrapeLoopDeps,
   ) {
-    this.agent = createScrapeAgent(tlsFromConfig(config));
+    this.agent = httpAgent(config.http);
     this.options = scrapeOptions(config, this.agent);
   }
 
@@ -66,7 +65,7 @@ export class ScrapePool {
     if (sameScrapeConfig(this.config, config)) return;
     this.config = config;
     const oldAgent = this.agent;
-    this.agent = createScrapeAgent(tlsFromConfig(config));
+    this.agent = httpAgent(config.http);
     this.options = scrapeOptions(config, this.agent);
     const targets = [...this.loops.values()].map((l) => l.target);
     const loops = [...this.loops.values()];
@@ -89,34 +88,6 @@ function targetKey(t: ScrapeTarget): string {
   return t.url + '\n' + labelsKey(t.labels);
 }
 
-function tlsFromConfig(c: ScrapeConfig) {
-  const tls = c.http.tlsConfig;
-  if (!tls.caFile && !tls.certFile && !tls.keyFile && !tls.serverName && !tls.insecureSkipVerify) return undefined;
-  return {
-    ca: tls.caFile ? readFileSync(tls.caFile) : undefined,
-    cert: tls.certFile ? readFileSync(tls.certFile) : undefined,
-    key: tls.keyFile ? readFileSync(tls.keyFile) : undefined,
-    serverName: tls.serverName,
-    insecureSkipVerify: tls.insecureSkipVerify,
-  };
-}
-
-/** Authorization headers for a job; files are read now (at reload), as Prometheus reads them per request. */
-export function authHeaders(c: ScrapeConfig): Record<string, string> {
-  const { basicAuth, authorization } = c.http;
-  if (basicAuth) {
-    const password = basicAuth.passwordFile ? readFileSync(basicAuth.passwordFile, 'utf8').trim() : basicAuth.password ?? '';
-    return { Authorization: 'Basic ' + Buffer.from(`${basicAuth.username}:${password}`).toString('base64') };
-  }
-  if (authorization) {
-    const cred = authorization.credentialsFile
-      ? readFileSync(authorization.credentialsFile, 'utf8').trim()
-      : authorization.credentials ?? '';
-    return { Authorization: `${authorization.type} ${cred}` };
-  }
-  return {};
-}
-
 function scrapeOptions(c: ScrapeConfig, agent: Agent): ScrapeOptions {
   return {
     jobName: c.jobName,
@@ -130,7 +101,7 @@ function scrapeOptions(c: ScrapeConfig, agent: Agent): ScrapeOptions {
     labelValueLengthLimit: c.labelValueLengthLimit,
     bodySizeLimit: c.bodySizeLimit,
     metricRelabel: c.metricRelabelConfigs,
-    headers: authHeaders(c),
+    headers: authHeaders(c.http),
     dispatcher: agent,
   };
 }

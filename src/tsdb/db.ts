@@ -1,7 +1,7 @@
 /**
  * The storage engine as one object: the head with its WAL, the persisted blocks, and head compaction, behind the
- * `Storage` interface. Data directory layout: `lock` (the owning pid), `wal/` (segments and checkpoints), one
- * directory per block.
+ * `Storage` interface. Data directory layout: `lock` (the owning pid), `wal/` (segments and checkpoints),
+ * `chunks_head/` (completed head chunks, a restart accelerator: head/chunk-disk.ts), one directory per block.
  */
 import * as fs from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -189,6 +189,8 @@ export class Db implements Storage {
     try {
       // Under the lock: what a crash left half-written or half-deleted goes before anything is read.
       removeBlockLeftovers(dir);
+      // Inputs of a block merge that finished before a crash (their data is in the merged block) must not be read twice.
+      for (const gone of removeObsoleteBlocks(dir)) logger.info('removed block superseded by a finished compaction', { dir: gone });
       for (const bdir of listBlocks(dir)) blocks.push(Block.open(bdir));
       const walDir = join(dir, 'wal');
       const walFresh = !fs.existsSync(walDir) || fs.readdirSync(walDir).length === 0;
@@ -203,19 +205,21 @@ export class Db implements Storage {
       // Chunk files name series by WAL refs: without the WAL they belong to (a fresh or wiped wal/), ignore them.
       const persisted = walFresh ? new PersistedChunks() : readPersistedChunks(chunksDir);
       if (persisted.damage) logger.warn('head chunk files damaged: chunks after the damage come from the WAL', { ...persisted.damage });
+      // The loaded files are rewritten (see HeadChunkWriter) when their refs may disagree with the WAL's.
       const walForChunks = wal;
-      chunkWriter = new HeadChunkWriter(chunksDir, persisted, () => walForChunks.sync());
+      const rewrite = walFresh || persisted.damage !== undefined || wal.repair !== undefined;
+      chunkWriter = new HeadChunkWriter(chunksDir, persisted, rewrite, () => walForChunks.sync());
       db.chunkWriter = chunkWriter;
       // Chunks cut while replaying are persisted too, so the next start need not cut them again.
-      head.chunkSink = (ref, minT, maxT, n, bytes) => db.persistChunk(ref, minT, maxT, n, bytes);
+      head.chunkSink = (ref, minT, maxT, lastV, n, bytes) => db.persistChunk(ref, minT, maxT, lastV, n, bytes);
       head.persisted = persisted;
+      head.rewritePersisted = rewrite;
       let replayed: ReturnType<Db['replay']>;
       try {
         replayed = db.replay();
       } finally {
         head.persisted = null;
       }
-      if (walFresh || replayed.repaired) chunkWriter.dropEarlierFiles();
       logger.info('WAL replayed', {
         ...replayed,
         persistedChunks: persisted.size,
@@ -237,7 +241,7 @@ export class Db implements Storage {
     }
   }
 
-  private replay(): { records: number; samples: number; unknownRecords: number; repaired: boolean } {
+  private replay(): { records: number; samples: number; unknownRecords: number } {
     const cols = newSamplesColumns(1024);
     const strings = new LabelStringCache();
     let samples = 0, unknownRecords = 0, maxT = -Infinity;
@@ -254,15 +258,15 @@ export class Db implements Storage {
     // Which replayed segment held which times is not known: assume each may hold the newest replayed sample.
     const { first, last } = this.wal.segmentRange();
     for (let i = first; i <= last; i++) this.segmentMaxT.set(i, maxT);
-    return { records: stats.records, samples, unknownRecords, repaired: stats.truncated !== undefined };
+    return { records: stats.records, samples, unknownRecords };
   }
 
   /** Head chunk sink: a failed write only disables persistence (the WAL holds the samples), never a commit. */
-  private persistChunk(ref: number, minT: number, maxT: number, n: number, bytes: Uint8Array): void {
+  private persistChunk(ref: number, minT: number, maxT: number, lastV: number, n: number, bytes: Uint8Array): void {
     const w = this.chunkWriter;
     if (w === null) return;
     try {
-      w.append(ref, minT, maxT, n, bytes);
+      w.append(ref, minT, maxT, lastV, n, bytes);
     } catch (e) {
       w.disable();
       this.chunkWriter = null;
@@ -576,7 +580,13 @@ export class Db implements Storage {
       this.logger.error('block compaction failed during shutdown', { err: e });
     }
     try {
-      this.chunkWriter?.close();
+      const w = this.chunkWriter;
+      if (w !== null) {
+        // Nothing commits any more: the open chunks hold exactly the WAL's newest samples. Persisted as chunks, a
+        // clean restart loads them like completed ones (Prometheus's snapshot on shutdown does the same job).
+        this.head.forEachOpenChunk((ref, minT, maxT, lastV, n, bytes) => w.append(ref, minT, maxT, lastV, n, bytes));
+        w.close();
+      }
     } catch (e) {
       this.logger.warn('cannot write head chunk file at shutdown: the next start replays them from the WAL', { err: e });
     }

@@ -17,3 +17,6 @@ export {
 } from './records.js';
 export type { SeriesEntry, SamplesColumns } from './records.js';
 export { tsdbMetrics } from './metrics.js';
+export { compactDir, scheduleBlockCompaction, resolutionStats, DEFAULT_TIERS, DEFAULT_RANGES } from './compact/index.js';
+export type { CompactorOptions, StepReport, CompactionSchedule, ResolutionStats } from './compact/index.js';
+export { TieredQuerier, tierSet, parseMaxSourceResolution, AGGR_LABEL } from './downsample/index.js';

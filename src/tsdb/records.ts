@@ -225,6 +225,13 @@ export function encodeSamplesRecord(
     else if (Number.isInteger(d) && d >= -MAX_DELTA && d <= MAX_DELTA) p = putZigzag(out, p, d);
     else return encodeColumnsInto(refs, t, v, n, scratch);
   }
+  // A scrape's batch has one timestamp: all steps 0, one fill instead of a loop of checks.
+  let same = 0;
+  while (same < n && t[same] === base) same++;
+  if (same === n) {
+    out.fill(0, p, p + n);
+    return scratch === undefined ? out.slice(0, p + n) : out.subarray(0, p + n);
+  }
   prev = base;
   for (let i = 0; i < n; i++) {
     const d = t[i]! - prev;

@@ -48,9 +48,13 @@ function evaluations(f: Frame): { instants: number[]; ranges: RangeParams[] } {
   };
 }
 
-async function ask(base: string, p: string, params: Record<string, string> | Array<[string, string]>): Promise<ApiAnswer> {
+async function ask(base: string, p: string, params: Record<string, string> | Array<[string, string]>, method: 'GET' | 'POST' = 'GET'): Promise<ApiAnswer> {
   try {
-    const res = await fetch(`${base}${p}?${new URLSearchParams(params)}`, { signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
+    const signal = AbortSignal.timeout(ANSWER_TIMEOUT_MS);
+    const form = new URLSearchParams(params);
+    const res = method === 'GET'
+      ? await fetch(`${base}${p}?${form}`, { signal })
+      : await fetch(`${base}${p}`, { method, body: form, signal }); // form-encoded, as Grafana posts
     const text = await res.text();
     try {
       return { httpStatus: res.status, body: JSON.parse(text) as unknown };
@@ -119,21 +123,24 @@ afterAll(async () => {
   if (report) fs.writeFileSync(report, failures.join('\n') + (failures.length ? '\n' : ''));
 });
 
-interface Evaluation { what: string; path: string; params: Record<string, string> }
+interface Evaluation { what: string; path: string; params: Record<string, string>; method: 'GET' | 'POST' }
 
 function evaluationsOf(expr: string): Evaluation[] {
   const e = evaluations(frame);
   return [
-    // Times as unix seconds, except one as RFC 3339 (clients such as Grafana send either).
-    ...e.instants.map((t, i) => ({
-      what: `instant at ${t}`,
+    // Times as unix seconds, except one as RFC 3339; one instant and one range query POSTed as a form (clients
+    // such as Grafana do either).
+    ...e.instants.map((t, i): Evaluation => ({
+      what: `instant at ${t}${i === 2 ? ' (POST)' : ''}`,
       path: '/api/v1/query',
       params: { query: expr, time: i === 1 ? new Date(t * 1000).toISOString() : String(t) },
+      method: i === 2 ? 'POST' : 'GET',
     })),
-    ...e.ranges.map((r) => ({
-      what: `range ${r.start}..${r.end} step ${r.step}s`,
+    ...e.ranges.map((r, i): Evaluation => ({
+      what: `range ${r.start}..${r.end} step ${r.step}s${i === 1 ? ' (POST)' : ''}`,
       path: '/api/v1/query_range',
       params: { query: expr, start: String(r.start), end: String(r.end), step: r.step === 15 ? '15s' : String(r.step) },
+      method: i === 1 ? 'POST' : 'GET',
     })),
   ];
 }
@@ -146,11 +153,11 @@ async function sideBySide(cq: CorpusQuery): Promise<{ text: string; oneLine: str
   const expr = substitute(cq.expr, frame);
   const evals = evaluationsOf(expr);
   const answers = (await Promise.all(evals.map(async (ev) => {
-    const [p, v] = await Promise.all([ask(promBase, ev.path, ev.params), ask(vigilBase, ev.path, ev.params)]);
+    const [p, v] = await Promise.all([ask(promBase, ev.path, ev.params, ev.method), ask(vigilBase, ev.path, ev.params, ev.method)]);
     if (ev.path !== '/api/v1/query_range') return [{ ev, p, v }];
     // The same range again, as a dashboard refresh does: now vigil may answer from its results cache (the steps
     // of the last 5 minutes are not cached, so the long range mixes cached and fresh steps).
-    const again = await ask(vigilBase, ev.path, ev.params);
+    const again = await ask(vigilBase, ev.path, ev.params, ev.method);
     return [{ ev, p, v }, { ev: { ...ev, what: `${ev.what}, asked again` }, p, v: again }];
   }))).flat();
 

@@ -11,7 +11,7 @@ import { createLogger } from '../../log/index.js';
 import { systemClock, type Clock } from '../../model/clock.js';
 import { labelsFromObject } from '../../model/labels.js';
 import { Matcher } from '../../model/matcher.js';
-import { createScrapeAgent } from '../../scrape/fetch.js';
+import { httpAgent } from '../../net/http-client.js';
 import { ScrapeLoop } from '../../scrape/loop.js';
 import type { ScrapeOptions } from '../../scrape/target.js';
 import { TestTarget } from '../../scrape/testing/target-server.js';
@@ -171,7 +171,7 @@ export async function runIsolation(opts: IsolationOptions): Promise<IsolationRes
     let measureFrom = Infinity;
     sampler = new WaitSampler(5);
     const clock = recordingClock(delays, loopDelays, sampler, () => measureFrom);
-    const agent = createScrapeAgent(undefined, 2);
+    const agent = httpAgent(undefined, 2);
     const options: ScrapeOptions = {
       jobName: 'isolation',
       intervalMs: interval,

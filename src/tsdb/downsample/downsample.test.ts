@@ -124,7 +124,6 @@ describe('downsampled vs raw answers', () => {
     expect(n).toBe(SERIES * (Math.floor((END - start) / HOUR) + 1));
     expect(worst).toBeLessThan(0.1);
     expect(sum / n).toBeLessThan(0.02);
-    console.log(`unaligned rate vs raw: worst ${(worst * 100).toFixed(2)} %, mean ${((sum / n) * 100).toFixed(2)} %`);
   });
 
   it('a plain selector reads each window\'s average', () => {

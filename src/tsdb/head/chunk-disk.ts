@@ -9,7 +9,9 @@
  * holds a chunk (or a series ref) that the WAL lost.
  *
  * File `NNNNNNNN` (8 digits, ascending in write order): a sequence of entries
- *   `ref f64 LE | minT f64 LE | maxT f64 LE | numSamples u16 LE | len u32 LE | chunk bytes[len] | crc32 u32 LE`
+ *   `ref f64 LE | minT f64 LE | maxT f64 LE | lastV f64 LE | numSamples u16 LE | len u32 LE | chunk bytes[len] |
+ *    crc32 u32 LE`
+ * (lastV, the chunk's last value, spares replay decoding the chunk to continue the series)
  * where the CRC (IEEE) covers everything before it in the entry. Reading stops at the first entry that is cut short
  * or fails its CRC; later files are then ignored too, so the chunks of a series loaded are always a prefix of the
  * ones cut (no gap that WAL replay, which skips samples older than the last loaded chunk, could not fill).
@@ -20,7 +22,7 @@ import { crc32 } from '../wal/frame.js';
 
 /** Directory name under the data directory. */
 export const CHUNKS_HEAD_DIR = 'chunks_head';
-const ENTRY_HEADER = 30;
+const ENTRY_HEADER = 38;
 const ENTRY_CRC = 4;
 const FILE_RE = /^\d{8}$/;
 /** Buffered bytes before a write to the file. */
@@ -43,17 +45,25 @@ function listFiles(dir: string): number[] {
   return names.filter((n) => FILE_RE.test(n)).map(Number).sort((a, b) => a - b);
 }
 
-/** Chunks read from disk, grouped by series ref in the order they were cut. */
+/** Slots per generation in a SeriesRef (head.ts's SLOT_SPACE; not imported to keep this module below the head). */
+const SLOT_SPACE = 2 ** 26;
+
+/**
+ * Chunks read from disk, chained per series slot in the order they were cut. A slot's chain may hold chunks of
+ * several generations of the slot: readers match the exact ref (`refOf`).
+ */
 export class PersistedChunks {
-  /** Per entry: ref, time bounds, sample count, bytes (a view into the file's buffer), next entry of the same ref. */
+  /** Per entry: ref, time bounds, last value, sample count, bytes (a view into the file's buffer), next entry. */
   private refs = new Float64Array(1024);
   private minTs = new Float64Array(1024);
   private maxTs = new Float64Array(1024);
+  private lastVs = new Float64Array(1024);
   private counts = new Uint16Array(1024);
   private nexts = new Int32Array(1024);
   private readonly data: Uint8Array[] = [];
-  private readonly first = new Map<number, number>();
-  private readonly last = new Map<number, number>();
+  /** Per slot: first and last entry of its chain, -1 if none (typed arrays, not maps: a million series). */
+  private firsts = new Int32Array(1024).fill(-1);
+  private lasts = new Int32Array(1024).fill(-1);
   private n = 0;
   /** Where reading stopped early, if it did (file index, offset, reason). */
   damage: { file: number; offset: number; reason: string } | undefined;
@@ -68,29 +78,44 @@ export class PersistedChunks {
     return this.n;
   }
 
-  /** @internal */
-  add(ref: number, minT: number, maxT: number, count: number, bytes: Uint8Array): void {
+  /** @internal Adds an entry; false (ignored) if its ref is not a valid SeriesRef. */
+  add(ref: number, minT: number, maxT: number, lastV: number, count: number, bytes: Uint8Array): boolean {
+    const slot = ref % SLOT_SPACE;
+    if (!(slot > 0) || !Number.isInteger(ref)) return false;
     if (this.n === this.refs.length) this.grow();
+    if (slot >= this.firsts.length) this.growSlots(slot + 1);
     const i = this.n++;
     this.refs[i] = ref;
     this.minTs[i] = minT;
     this.maxTs[i] = maxT;
+    this.lastVs[i] = lastV;
     this.counts[i] = count;
     this.nexts[i] = -1;
     this.data.push(bytes);
     this.bytes += bytes.length;
-    const tail = this.last.get(ref);
-    if (tail === undefined) this.first.set(ref, i);
+    const tail = this.lasts[slot]!;
+    if (tail === -1) this.firsts[slot] = i;
     else this.nexts[tail] = i;
-    this.last.set(ref, i);
+    this.lasts[slot] = i;
+    return true;
   }
 
-  /** First chunk entry of `ref`, or -1; follow with next(). Entries of one ref are in cut (time) order. */
+  /**
+   * First entry of the chain of `ref`'s slot, or -1; follow with next(). Entries are in cut (time) order and may
+   * belong to other generations of the slot: compare refOf(i) with the ref wanted.
+   */
   firstOf(ref: number): number {
-    return this.first.get(ref) ?? -1;
+    const slot = ref % SLOT_SPACE;
+    return slot > 0 && slot < this.firsts.length ? this.firsts[slot]! : -1;
   }
   next(i: number): number {
     return this.nexts[i]!;
+  }
+  refOf(i: number): number {
+    return this.refs[i]!;
+  }
+  lastV(i: number): number {
+    return this.lastVs[i]!;
   }
   minT(i: number): number {
     return this.minTs[i]!;
@@ -111,12 +136,23 @@ export class PersistedChunks {
     this.refs = f(this.refs);
     this.minTs = f(this.minTs);
     this.maxTs = f(this.maxTs);
+    this.lastVs = f(this.lastVs);
     const counts = new Uint16Array(c);
     counts.set(this.counts);
     this.counts = counts;
     const nexts = new Int32Array(c);
     nexts.set(this.nexts);
     this.nexts = nexts;
+  }
+
+  private growSlots(min: number): void {
+    let c = this.firsts.length * 2;
+    while (c < min) c *= 2;
+    const firsts = new Int32Array(c).fill(-1), lasts = new Int32Array(c).fill(-1);
+    firsts.set(this.firsts);
+    lasts.set(this.lasts);
+    this.firsts = firsts;
+    this.lasts = lasts;
   }
 }
 
@@ -137,7 +173,7 @@ export function readPersistedChunks(dir: string): PersistedChunks {
         out.damage = { file: idx, offset: p, reason: `entry header cut short (${buf.length - p} bytes left)` };
         break;
       }
-      const len = dv.getUint32(p + 26, true);
+      const len = dv.getUint32(p + 34, true);
       const end = p + ENTRY_HEADER + len;
       if (end + ENTRY_CRC > buf.length) {
         out.damage = { file: idx, offset: p, reason: `chunk of ${len} bytes cut short` };
@@ -148,8 +184,9 @@ export function readPersistedChunks(dir: string): PersistedChunks {
         break;
       }
       const maxT = dv.getFloat64(p + 16, true);
-      out.add(dv.getFloat64(p, true), dv.getFloat64(p + 8, true), maxT, dv.getUint16(p + 24, true), buf.subarray(p + ENTRY_HEADER, end));
-      if (maxT > fileMax) fileMax = maxT;
+      const added = out.add(dv.getFloat64(p, true), dv.getFloat64(p + 8, true), maxT, dv.getFloat64(p + 24, true),
+        dv.getUint16(p + 32, true), buf.subarray(p + ENTRY_HEADER, end));
+      if (added && maxT > fileMax) fileMax = maxT;
       p = end + ENTRY_CRC;
     }
     out.fileMaxT.set(idx, fileMax);
@@ -171,27 +208,25 @@ export class HeadChunkWriter {
   /** Newest chunk end written to each file, to know which files truncation may delete. */
   private readonly fileMaxT = new Map<number, number>();
   private closed = false;
-  /** Index of the first file this writer wrote. */
-  private readonly firstOwn: number;
 
   /**
    * Starts a new file after the highest existing one. `loaded` is what readPersistedChunks found there: its files
-   * stay until a truncation passes their newest chunk. If reading stopped at damage, every existing file is
-   * deleted instead (the chunks loaded before the damage are in memory; files after it would otherwise be ignored
-   * at every later start, and with them everything written after them).
+   * stay until a truncation passes their newest chunk. With `dropExisting` (the files were damaged, or the WAL was
+   * repaired or is new, so their refs may not match the WAL's) every existing file is deleted instead; the head
+   * then re-persists the chunks it loaded from them, so each series' chunks on disk stay a gap-free prefix.
    */
   constructor(
     private readonly dir: string,
-    loaded?: PersistedChunks,
+    loaded: PersistedChunks | undefined,
+    dropExisting: boolean,
     /** Runs before each write to a file: the Db fsyncs the WAL, so no chunk reaches the disk before its samples. */
     private readonly beforeWrite: () => void = () => undefined,
   ) {
     fs.mkdirSync(dir, { recursive: true });
     const existing = listFiles(dir);
     this.index = existing.length > 0 ? existing[existing.length - 1]! + 1 : 0;
-    this.firstOwn = this.index;
     for (const idx of existing) {
-      const maxT = loaded?.damage === undefined ? loaded?.fileMaxT.get(idx) : undefined;
+      const maxT = dropExisting ? undefined : loaded?.fileMaxT.get(idx);
       if (maxT === undefined) fs.rmSync(join(dir, fileName(idx)), { force: true });
       else this.fileMaxT.set(idx, maxT);
     }
@@ -201,7 +236,7 @@ export class HeadChunkWriter {
    * Appends one chunk (copied). Buffered: written to the file when a megabyte is pending, at truncate() and at
    * close(). Throws only on I/O errors of that write.
    */
-  append(ref: number, minT: number, maxT: number, numSamples: number, bytes: Uint8Array): void {
+  append(ref: number, minT: number, maxT: number, lastV: number, numSamples: number, bytes: Uint8Array): void {
     if (this.closed) return;
     const need = ENTRY_HEADER + bytes.length + ENTRY_CRC;
     if (this.len + need > this.buf.length) {
@@ -213,8 +248,9 @@ export class HeadChunkWriter {
     dv.setFloat64(0, ref, true);
     dv.setFloat64(8, minT, true);
     dv.setFloat64(16, maxT, true);
-    dv.setUint16(24, numSamples, true);
-    dv.setUint32(26, bytes.length, true);
+    dv.setFloat64(24, lastV, true);
+    dv.setUint16(32, numSamples, true);
+    dv.setUint32(34, bytes.length, true);
     this.buf.set(bytes, at + ENTRY_HEADER);
     const end = at + ENTRY_HEADER + bytes.length;
     dv.setUint32(end - at, crc32(this.buf.subarray(at, end)), true);
@@ -257,21 +293,6 @@ export class HeadChunkWriter {
     let deleted = 0;
     for (const [idx, maxT] of [...this.fileMaxT]) {
       if (idx >= this.index || !(maxT < boundary)) continue;
-      fs.rmSync(join(this.dir, fileName(idx)), { force: true });
-      this.fileMaxT.delete(idx);
-      deleted++;
-    }
-    return deleted;
-  }
-
-  /**
-   * Deletes every file this writer did not write: after the WAL was repaired or started afresh, their refs may
-   * name other series than the WAL's, so a later start must not load them.
-   */
-  dropEarlierFiles(): number {
-    let deleted = 0;
-    for (const idx of [...this.fileMaxT.keys()]) {
-      if (idx >= this.firstOwn) continue;
       fs.rmSync(join(this.dir, fileName(idx)), { force: true });
       this.fileMaxT.delete(idx);
       deleted++;

@@ -12,7 +12,7 @@
  * series. Refs are stable across restarts: WAL replay re-creates each series at its logged slot and generation.
  */
 import { XorAppender, decodeXorInto } from '../chunkenc/xor.js';
-import { ensureSampleCapacity, newSampleBuffer } from '../chunkenc/samples.js';
+import { newSampleBuffer } from '../chunkenc/samples.js';
 import { METRIC_NAME, compareLabels, hashLabels, type Label, type Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import { AppendStatus, type SampleBuffer, type SelectHints, type Series, type SeriesRef } from '../types.js';
@@ -111,12 +111,14 @@ export class Head {
   /** Samples older than this are out of bounds (already persisted in a block). */
   minValidTime = -Infinity;
   /** Receives each completed chunk as it is cut (chunk-disk.ts persists them); the bytes are the head's own. */
-  chunkSink: ((ref: SeriesRef, minT: number, maxT: number, numSamples: number, bytes: Uint8Array) => void) | null = null;
+  chunkSink: ((ref: SeriesRef, minT: number, maxT: number, lastV: number, numSamples: number, bytes: Uint8Array) => void) | null = null;
   /**
    * Chunks loaded from disk for WAL replay: replaySeries gives a series created for a ref the chunks persisted
    * under that ref, and replaySamples then skips the samples they hold. Set by the Db for the replay only.
    */
   persisted: PersistedChunks | null = null;
+  /** During replay: hand each chunk attached from `persisted` to chunkSink again (its file is being replaced). */
+  rewritePersisted = false;
 
   private readonly index = new SeriesIndex(1024);
   private readonly hashFn: (labels: Labels) => number;
@@ -160,7 +162,6 @@ export class Head {
   /** WAL refs replay met under labels that already had another ref (see replaySeries). */
   private replayAliases = new Map<number, number>();
   private refScratch = new Float64Array(256);
-  private readonly replayScratch = newSampleBuffer(128);
   /** Reused buffer of the samples record logged per commit (BatchLog consumes it within the call). */
   private recordScratch = new Uint8Array(0);
 
@@ -488,7 +489,8 @@ export class Head {
   private cutChunk(s: number, app: XorAppender): void {
     const bytes = app.bytes().slice();
     const id = this.chunks.add(bytes, app.minT, app.maxT, app.numSamples);
-    this.chunkSink?.(this.gens[s]! * SLOT_SPACE + s, app.minT, app.maxT, app.numSamples, bytes);
+    // lastV[s] is the chunk's last value: cutting happens before the next sample is applied.
+    this.chunkSink?.(this.gens[s]! * SLOT_SPACE + s, app.minT, app.maxT, this.lastV[s]!, app.numSamples, bytes);
     const last = this.chunkLast[s]!;
     if (last === -1) this.chunkFirst[s] = id;
     else this.chunks.setNext(last, id);
@@ -676,6 +678,20 @@ export class Head {
     return this.gens[s]! * SLOT_SPACE + s;
   }
 
+  /**
+   * Calls `fn` with every non-empty open chunk (ref, bounds, count, bytes as a view valid during the call). At a
+   * clean shutdown the Db persists them, so the next start loads them instead of re-encoding their WAL samples.
+   */
+  forEachOpenChunk(
+    fn: (ref: SeriesRef, minT: number, maxT: number, lastV: number, numSamples: number, bytes: Uint8Array) => void,
+  ): void {
+    for (let s = 1; s < this.nextSlot; s++) {
+      const app = this.open[s];
+      if (this.alive[s] === 0 || app === undefined || app.numSamples === 0) continue;
+      fn(this.gens[s]! * SLOT_SPACE + s, app.minT, app.maxT, this.lastV[s]!, app.numSamples, app.bytes());
+    }
+  }
+
   /** One past the highest slot in use: live slots lie in [1, slotLimit). */
   get slotLimit(): number {
     return this.nextSlot;
@@ -843,7 +859,7 @@ export class Head {
   private attachPersisted(s: number, ref: number, p: PersistedChunks): void {
     let last = -1;
     for (let i = p.firstOf(ref); i !== -1; i = p.next(i)) {
-      if (p.maxT(i) < this.minValidTime) continue;
+      if (p.refOf(i) !== ref || p.maxT(i) < this.minValidTime) continue;
       // A chunk must start after the previous one ended: anything else is not what this head cut.
       if (!(p.minT(i) > this.lastT[s]!) || !(p.maxT(i) >= p.minT(i)) || p.numSamples(i) === 0) break;
       const id = this.chunks.add(p.bytesOf(i), p.minT(i), p.maxT(i), p.numSamples(i));
@@ -854,13 +870,10 @@ export class Head {
       this.chunkLast[s] = id;
       this.lastT[s] = p.maxT(i);
       last = i;
+      if (this.rewritePersisted) this.chunkSink?.(ref, p.minT(i), p.maxT(i), p.lastV(i), p.numSamples(i), p.bytesOf(i));
     }
     if (last === -1) return;
-    const buf = this.replayScratch;
-    buf.length = 0;
-    ensureSampleCapacity(buf, p.numSamples(last));
-    decodeXorInto(p.bytesOf(last), -Infinity, Infinity, buf);
-    this.lastV[s] = buf.length > 0 ? buf.v[buf.length - 1]! : 0;
+    this.lastV[s] = p.lastV(last);
     if (this.firstT[s]! < this.minT) this.minT = this.firstT[s]!;
     if (this.lastT[s]! > this.maxT) this.maxT = this.lastT[s]!;
   }

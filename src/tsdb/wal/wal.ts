@@ -233,6 +233,11 @@ export class Wal {
     if (this.syncIntervalMs === 0) this.sync();
   }
 
+  /** The repair `open` made to a damaged tail (also reported by `replay`), or undefined. */
+  get repair(): WalTruncation | undefined {
+    return this.truncation;
+  }
+
   /** fsyncs the open segment now. */
   sync(): void {
     this.checkUsable();
