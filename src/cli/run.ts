@@ -3,6 +3,7 @@ import { parseDuration } from '../model/duration.js';
 import { createLogger } from '../log/index.js';
 import { Daemon } from '../daemon/index.js';
 import { UsageError } from './errors.js';
+import { parseByteSize } from '../config/units.js';
 
 export interface RunOptions {
   config: string;
@@ -21,7 +22,8 @@ export function registerRun(program: Command): void {
     .option('--config <file>', 'scrape config (Prometheus format)', 'config/scrape.yaml')
     .option('--data-dir <dir>', 'data directory', './data')
     .option('--listen <host:port>', 'HTTP listen address', '127.0.0.1:9190')
-    .option('--retention <duration>', 'how long to keep data', '365d')
+    .option('--retention <duration>', 'how long to keep data (resolutions storage: does not set; 0 = forever)', '365d')
+    .option('--retention-size <size>', 'delete the oldest blocks while all blocks exceed this size (e.g. 500GB)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .action(async (opts: RunOptions) => {
       const { host, port } = parseListen(opts.listen);
@@ -31,9 +33,17 @@ export function registerRun(program: Command): void {
       } catch (e) {
         throw new UsageError(`--retention: ${(e as Error).message}`);
       }
+      let retentionBytes: number | undefined;
+      if (opts.retentionSize !== undefined) {
+        try {
+          retentionBytes = parseByteSize(opts.retentionSize);
+        } catch (e) {
+          throw new UsageError(`--retention-size: ${(e as Error).message}`);
+        }
+      }
       if (!['debug', 'info', 'warn', 'error'].includes(opts.logLevel)) throw new UsageError(`--log-level: unknown level "${opts.logLevel}"`);
       const logger = createLogger({ level: opts.logLevel as 'info' });
-      const daemon = await Daemon.start({ configFile: opts.config, dataDir: opts.dataDir, host, port, retentionMs, logger });
+      const daemon = await Daemon.start({ configFile: opts.config, dataDir: opts.dataDir, host, port, retentionMs, retentionBytes, logger });
       await daemon.untilStopped(true);
     });
 }

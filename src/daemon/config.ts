@@ -5,16 +5,19 @@
 import { loadConfigFile, type Config } from '../config/index.js';
 import type { RawSection } from '../config/raw.js';
 import { parseNotifyConfig, type NotifyConfig } from '../notify/index.js';
+import { parseStorageConfig, type StorageConfig } from '../config/storage.js';
 
 export interface DaemonConfig {
   base: Config;
   /** null: no notifier configured, alerts are evaluated and served but not delivered. */
   notify: NotifyConfig | null;
+  /** Downsampling tiers and per-resolution retention (`storage:`). */
+  storage: StorageConfig;
 }
 
 export async function loadDaemonConfig(file: string, externalURL: string): Promise<DaemonConfig> {
   const base = await loadConfigFile(file);
-  return { base, notify: notifyConfigOf(base, externalURL) };
+  return { base, notify: notifyConfigOf(base, externalURL), storage: parseStorageConfig(base.storage) };
 }
 
 /** Validates and types the alert-delivery sections (`notifiers`, `route`, `inhibit_rules`, `outbox`, `alerting`). */

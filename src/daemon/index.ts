@@ -21,6 +21,8 @@ import { TargetDiscovery } from './targets.js';
 import { tsdbStatusJson } from './status.js';
 import { loadDaemonConfig, type DaemonConfig } from './config.js';
 import { Alerting } from './alerting.js';
+import { scheduleBlockCompaction, type CompactionSchedule } from '../tsdb/compact/schedule.js';
+import { compactorOptions } from '../tsdb/compact/options.js';
 import { AppenderTap, RemoteWriter, registerRemote } from '../remote/index.js';
 import { registerFederate } from '../federate/index.js';
 
@@ -29,7 +31,10 @@ export interface DaemonOptions {
   dataDir: string;
   host: string;
   port: number;
+  /** Retention of every resolution the `storage:` section does not set; 0 = keep everything. */
   retentionMs: number;
+  /** Delete the oldest blocks while all blocks together exceed this many bytes; undefined = no size limit. */
+  retentionBytes?: number;
   logger: Logger;
   /** Query workers, limits and results cache (`--query.*` flags). Default: see createQueryRunner. */
   query?: QueryRunnerOptions;
@@ -52,6 +57,7 @@ export class Daemon {
   private remoteWriter: RemoteWriter | null = null;
   private queries: ReturnType<typeof createQueryRunner> | null = null;
   private alerting!: Alerting;
+  private blockCompaction: CompactionSchedule | null = null;
   private config: Config;
   address = '';
 
@@ -88,7 +94,8 @@ export class Daemon {
     const addr = await http.listen(opts.host, opts.port);
     logger.info('listening', { address: `${addr.address}:${addr.port}` });
 
-    const db = await Db.open(opts.dataDir, { logger: logger.child({ component: 'tsdb' }), retentionMs: opts.retentionMs });
+    // Retention is the block compactor's (per resolution, and by size), scheduled in applyConfig.
+    const db = await Db.open(opts.dataDir, { logger: logger.child({ component: 'tsdb' }) });
     daemon = new Daemon(opts, config, externalURL, http, db);
     daemon.address = `${addr.address}:${addr.port}`;
     await daemon.wire();
@@ -173,6 +180,9 @@ export class Daemon {
     await this.remoteWriter?.applyConfig(config.remoteWrite, config.global.externalLabels);
     this.config = config;
     this.daemonConfig = dc;
+    this.blockCompaction?.stop();
+    const retention = { retentionMs: this.opts.retentionMs || undefined, retentionBytes: this.opts.retentionBytes };
+    this.blockCompaction = scheduleBlockCompaction(this.db, compactorOptions(dc.storage, retention), this.opts.logger.child({ component: 'compactor' }));
   }
 
   /**
@@ -203,6 +213,7 @@ export class Daemon {
       logger.info('shutting down');
       this.ready = false;
       if (this.compactTimer) clearInterval(this.compactTimer);
+      this.blockCompaction?.stop();
       await this.discovery.stop();
       await this.scrape.stop();
       await this.alerting.stop();

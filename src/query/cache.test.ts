@@ -43,6 +43,21 @@ async function counterValue(name: string): Promise<number> {
 }
 
 describe('ResultsCache', () => {
+  it('keeps refreshed steps on the query grid when the freshness cut falls between steps', async () => {
+    // now − 5m lands 17 s after a step of a 47 s grid: what is re-evaluated must still start on the grid.
+    const step = 47_000;
+    const start = fx.end - 2 * HOUR;
+    const end = start + 150 * step;
+    let now = end - 30 * step + 17_000 + 5 * MIN;
+    const inner = new CountingRunner();
+    const cache = new ResultsCache(inner, { now: () => now });
+    await cache.range(Q, start, end, step);
+    now += step;
+    const again = await cache.range(Q, start + step, end + step, step);
+    for (const [a] of inner.calls) expect((a - start) % step).toBe(0);
+    expect(again.value).toEqual(await direct(Q, start + step, end + step, step));
+  });
+
   it('on a dashboard refresh, evaluates only the steps after the cached ones', async () => {
     let now = fx.end;
     const inner = new CountingRunner();

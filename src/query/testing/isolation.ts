@@ -225,6 +225,8 @@ export async function runIsolation(opts: IsolationOptions): Promise<IsolationRes
           // Queries still running at the end are cancelled by closing the runner.
           if (!stop) queryErrors.push((e as Error).message);
         }
+        // An in-process runner resolves without ever yielding to timers: let the window's end be noticed.
+        await new Promise((r) => setImmediate(r));
       }
     };
 
