@@ -12,6 +12,10 @@ export interface RunOptions {
   retention: string;
   retentionSize?: string;
   logLevel: string;
+  'query.maxSamples': string;
+  'query.timeout': string;
+  'query.maxConcurrency': string;
+  'query.cache': string;
 }
 
 /** `vigil run`: the daemon, until SIGTERM/SIGINT. SIGHUP reloads the config. */
@@ -25,14 +29,13 @@ export function registerRun(program: Command): void {
     .option('--retention <duration>', 'how long to keep data (resolutions storage: does not set; 0 = forever)', '365d')
     .option('--retention-size <size>', 'delete the oldest blocks while all blocks exceed this size (e.g. 500GB)')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .option('--query.max-samples <n>', 'most samples one query may load (422 beyond)', '50000000')
+    .option('--query.timeout <duration>', 'default query time limit (503 beyond)', '2m')
+    .option('--query.max-concurrency <n>', 'queries evaluated at once (worker threads)', '2')
+    .option('--query.cache <bool>', 'results cache for range queries', 'true')
     .action(async (opts: RunOptions) => {
       const { host, port } = parseListen(opts.listen);
-      let retentionMs: number;
-      try {
-        retentionMs = parseDuration(opts.retention);
-      } catch (e) {
-        throw new UsageError(`--retention: ${(e as Error).message}`);
-      }
+      const retentionMs = durationFlag('--retention', opts.retention);
       let retentionBytes: number | undefined;
       if (opts.retentionSize !== undefined) {
         try {
@@ -43,7 +46,13 @@ export function registerRun(program: Command): void {
       }
       if (!['debug', 'info', 'warn', 'error'].includes(opts.logLevel)) throw new UsageError(`--log-level: unknown level "${opts.logLevel}"`);
       const logger = createLogger({ level: opts.logLevel as 'info' });
-      const daemon = await Daemon.start({ configFile: opts.config, dataDir: opts.dataDir, host, port, retentionMs, retentionBytes, logger });
+      const query = {
+        maxSamples: positiveInt('--query.max-samples', opts['query.maxSamples']),
+        defaultTimeoutMs: durationFlag('--query.timeout', opts['query.timeout']),
+        pool: { size: positiveInt('--query.max-concurrency', opts['query.maxConcurrency']) },
+        cache: boolFlag('--query.cache', opts['query.cache']),
+      };
+      const daemon = await Daemon.start({ configFile: opts.config, dataDir: opts.dataDir, host, port, retentionMs, retentionBytes, logger, query });
       await daemon.untilStopped(true);
     });
 }
@@ -57,4 +66,24 @@ export function parseListen(spec: string): { host: string; port: number } {
   let host = spec.slice(0, at) || '0.0.0.0';
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   return { host, port };
+}
+
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag}: expected a positive integer, got "${v}"`);
+  return n;
+}
+
+function durationFlag(flag: string, v: string): number {
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    throw new UsageError(`${flag}: ${(e as Error).message}`);
+  }
+}
+
+function boolFlag(flag: string, v: string): boolean {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new UsageError(`${flag}: expected true or false, got "${v}"`);
 }

@@ -2,6 +2,8 @@
  * Label matchers (`=`, `!=`, `=~`, `!~`), shared by the querier, PromQL, relabeling-free APIs and silences.
  * Regexes are fully anchored, as in Prometheus (RE2 syntax; JavaScript's engine covers the subset users write).
  */
+import { translateRe2 } from './re2.js';
+
 export type MatchType = '=' | '!=' | '=~' | '!~';
 
 export class Matcher {
@@ -40,17 +42,16 @@ export class RegexSyntaxError extends Error {
 const anchoredCache = new Map<string, RegExp>();
 
 /**
- * Compiles an RE2-style pattern anchored at both ends; a leading `(?i)` makes it case-insensitive. The `s` flag makes `.` match newlines as Prometheus's
- * `(?s:...)` wrapping does. Throws RegexSyntaxError for patterns JavaScript cannot compile.
+ * Compiles an RE2 pattern (Go regexp syntax, as Prometheus 2 uses) anchored at both ends as `^(?:pattern)$`.
+ * Without an `(?s)` flag `.` does not match a newline, as in Prometheus 2. Throws RegexSyntaxError for patterns RE2
+ * rejects (lookaround, backreferences, unknown escapes, …) or the translation cannot compile.
  */
 export function compileAnchored(pattern: string): RegExp {
   let re = anchoredCache.get(pattern);
   if (re) return re;
   try {
-    const ci = pattern.startsWith('(?i)');
-    // RE2 spells named groups `(?P<name>…)`; JavaScript only knows `(?<name>…)`.
-    const body = (ci ? pattern.slice(4) : pattern).replace(/\\z/g, '$').replace(/\(\?P</g, '(?<');
-    re = new RegExp(`^(?:${body})$`, ci ? 'si' : 's');
+    const { source, flags } = translateRe2(pattern);
+    re = new RegExp(`^(?:${source})$`, flags);
   } catch (e) {
     throw new RegexSyntaxError(pattern, e);
   }
@@ -58,4 +59,3 @@ export function compileAnchored(pattern: string): RegExp {
   anchoredCache.set(pattern, re);
   return re;
 }
-
