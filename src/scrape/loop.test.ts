@@ -11,7 +11,7 @@ import { nopLogger } from '../log/index.js';
 import { compileRelabelConfig } from './relabel/index.js';
 import { httpAgent } from '../net/http-client.js';
 import { ScrapeLoop } from './loop.js';
-import type { ScrapeOptions, ScrapeTarget } from './target.js';
+import { plainScrapeOptions, type ScrapeOptions, type ScrapeTarget } from './target.js';
 import { TestTarget } from './testing/target-server.js';
 
 let dir: string;
@@ -31,22 +31,7 @@ afterEach(async () => {
 });
 
 function options(over: Partial<ScrapeOptions> = {}): ScrapeOptions {
-  return {
-    jobName: 'test',
-    intervalMs: 1000,
-    timeoutMs: 500,
-    honorLabels: false,
-    honorTimestamps: true,
-    sampleLimit: 0,
-    labelLimit: 0,
-    labelNameLengthLimit: 0,
-    labelValueLengthLimit: 0,
-    bodySizeLimit: 0,
-    metricRelabel: [],
-    headers: {},
-    dispatcher: agent,
-    ...over,
-  };
+  return plainScrapeOptions('test', agent, over);
 }
 
 function loopFor(opts: ScrapeOptions, extraLabels: Record<string, string> = {}): ScrapeLoop {

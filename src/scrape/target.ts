@@ -36,3 +36,26 @@ export interface ScrapeOptions {
 }
 
 export type TargetHealth = 'up' | 'down' | 'unknown';
+
+/**
+ * A job's options with nothing switched on — no limits, no metric relabeling, no credentials — overridden by
+ * `over`: the starting point of tests and benchmarks that drive scrape loops directly.
+ */
+export function plainScrapeOptions(jobName: string, dispatcher: Dispatcher, over: Partial<ScrapeOptions> = {}): ScrapeOptions {
+  return {
+    jobName,
+    intervalMs: 1000,
+    timeoutMs: 500,
+    honorLabels: false,
+    honorTimestamps: true,
+    sampleLimit: 0,
+    labelLimit: 0,
+    labelNameLengthLimit: 0,
+    labelValueLengthLimit: 0,
+    bodySizeLimit: 0,
+    metricRelabel: [],
+    headers: {},
+    dispatcher,
+    ...over,
+  };
+}

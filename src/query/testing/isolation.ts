@@ -13,7 +13,7 @@ import { labelsFromObject } from '../../model/labels.js';
 import { Matcher } from '../../model/matcher.js';
 import { httpAgent } from '../../net/http-client.js';
 import { ScrapeLoop } from '../../scrape/loop.js';
-import type { ScrapeOptions } from '../../scrape/target.js';
+import { plainScrapeOptions } from '../../scrape/target.js';
 import { TestTarget } from '../../scrape/testing/target-server.js';
 import { Db } from '../../tsdb/db.js';
 import { LocalQueryRunner } from '../../api/local-runner.js';
@@ -172,21 +172,7 @@ export async function runIsolation(opts: IsolationOptions): Promise<IsolationRes
     sampler = new WaitSampler(5);
     const clock = recordingClock(delays, loopDelays, sampler, () => measureFrom);
     const agent = httpAgent(undefined, 2);
-    const options: ScrapeOptions = {
-      jobName: 'isolation',
-      intervalMs: interval,
-      timeoutMs: interval - 100,
-      honorLabels: false,
-      honorTimestamps: true,
-      sampleLimit: 0,
-      labelLimit: 0,
-      labelNameLengthLimit: 0,
-      labelValueLengthLimit: 0,
-      bodySizeLimit: 0,
-      metricRelabel: [],
-      headers: {},
-      dispatcher: agent,
-    };
+    const options = plainScrapeOptions('isolation', agent, { intervalMs: interval, timeoutMs: interval - 100 });
     const scrapeErrors: string[] = [];
     const logger = createLogger({
       level: 'debug',
