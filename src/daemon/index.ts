@@ -94,11 +94,18 @@ export class Daemon {
     const addr = await http.listen(opts.host, opts.port);
     logger.info('listening', { address: `${addr.address}:${addr.port}` });
 
-    // Retention is the block compactor's (per resolution, and by size), scheduled in applyConfig.
-    const db = await Db.open(opts.dataDir, { logger: logger.child({ component: 'tsdb' }) });
-    daemon = new Daemon(opts, config, externalURL, http, db);
-    daemon.address = `${addr.address}:${addr.port}`;
-    await daemon.wire();
+    let db: Db | null = null;
+    try {
+      // Retention is the block compactor's (per resolution, and by size), scheduled in applyConfig.
+      db = await Db.open(opts.dataDir, { logger: logger.child({ component: 'tsdb' }) });
+      daemon = new Daemon(opts, config, externalURL, http, db);
+      daemon.address = `${addr.address}:${addr.port}`;
+      await daemon.wire();
+    } catch (e) {
+      // A locked data dir or a bad rule file: release what started so the process can exit with the error.
+      await (daemon ? daemon.stop() : Promise.all([http.close(), db?.close()]));
+      throw e;
+    }
     daemon.ready = true;
     logger.info('ready');
     return daemon;
@@ -214,9 +221,9 @@ export class Daemon {
       this.ready = false;
       if (this.compactTimer) clearInterval(this.compactTimer);
       this.blockCompaction?.stop();
-      await this.discovery.stop();
-      await this.scrape.stop();
-      await this.alerting.stop();
+      await this.discovery?.stop();
+      await this.scrape?.stop();
+      await this.alerting?.stop();
       await this.remoteWriter?.stop();
       await this.http.close();
       await this.queries?.close();
