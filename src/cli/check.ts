@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { checkConfigCommand } from '../config/index.js';
-import { checkRulesCommand } from '../rules/index.js';
+import { checkRulesCommand } from '../rules/check.js';
 import { parseExpr } from '../promql/index.js';
 
 /** `vigil check config FILE` and `vigil check rules FILE...`: promtool-style validation, exit 0 or 1. */

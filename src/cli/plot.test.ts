@@ -129,6 +129,13 @@ describe('renderPlot', () => {
     expect(renderPlot([{ label: 'a', t: [START], v: [NaN] }], opts)).toBe('no data points to plot in this range');
   });
 
+  it('draws lines flatter than float64 can scale (denormals, 1e12 ± one ulp)', () => {
+    for (const vals of [[5e-324, 5e-324], [5e-324, 1e-323], [0, 0], [1e12, 1e12 + 1.220703125e-4], [-1e-310, -1e-310]]) {
+      const out = renderPlot([series('s', vals.length, (i) => vals[i]!)], { ...opts, end: START + STEP, width: 60 });
+      expect(out.split('\n').length).toBeGreaterThan(2);
+    }
+  });
+
   it('never throws and stays within the width for arbitrary data', () => {
     fc.assert(
       fc.property(

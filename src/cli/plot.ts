@@ -59,9 +59,10 @@ export function renderPlot(series: readonly PlotSeries[], opts: PlotOptions): st
     }
   }
   if (min === Infinity) return truncate('no data points to plot in this range', opts.width);
-  if (min === max) {
-    // A flat line would get a single row: give it room above and below.
-    const pad = min === 0 ? 1 : Math.abs(min) / 10;
+  const magnitude = Math.max(Math.abs(min), Math.abs(max));
+  if (!(max - min > 1e-300) || max - min < magnitude * 1e-12) {
+    // A flat line (or one flatter than float64 can scale) would get no rows: give it room above and below.
+    const pad = magnitude / 10 > 1e-300 ? magnitude / 10 : 1;
     min -= pad;
     max += pad;
   }

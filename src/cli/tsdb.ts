@@ -11,6 +11,7 @@ import { parseStorageConfig } from '../config/storage.js';
 import { parseDuration } from '../model/duration.js';
 import { Db } from '../tsdb/db.js';
 import { describeStep, readBlockMetas, type CompactorOptions } from '../tsdb/compact/run.js';
+import { isColdBlock } from '../tsdb/compact/cold.js';
 import { compactorOptions } from '../tsdb/compact/options.js';
 import type { BlockMeta } from '../tsdb/block/index.js';
 import { dirBytes, resolutionStats } from '../tsdb/compact/stats.js';
@@ -60,7 +61,7 @@ export function registerTsdb(program: Command): void {
       // 0 means no time limit, as for sizes.
       const timeLimit = retentionMs > 0 ? retentionMs : undefined;
       const opts = compactorOptions(storage, { retentionMs: timeLimit, retentionBytes });
-      const db = await Db.open(flags.dataDir, { now: () => now, retentionMs: timeLimit });
+      const db = await Db.open(flags.dataDir, { now: () => now, retentionMs: timeLimit, coldDir: storage.cold?.dir });
       let steps = 0;
       try {
         const head = await db.compactHead();
@@ -82,21 +83,24 @@ export function registerTsdb(program: Command): void {
     .command('stats')
     .description('blocks, resolutions, time ranges, series, samples and bytes on disk')
     .option('--data-dir <dir>', 'data directory', './data')
+    .option('--config <file>', 'scrape config whose storage.cold.dir holds more blocks (the cold tier)')
     .option('--json', 'print JSON')
-    .action((flags: { dataDir: string; json?: boolean }) => {
+    .action(async (flags: { dataDir: string; config?: string; json?: boolean }) => {
+      const coldDir = flags.config === undefined ? undefined : parseStorageConfig((await loadConfigFile(flags.config)).storage).cold?.dir;
       let metas: BlockMeta[];
       try {
         statSync(flags.dataDir);
-        metas = readBlockMetas(flags.dataDir);
+        metas = readBlockMetas(flags.dataDir, coldDir);
       } catch (e) {
         throw new Error(`${flags.dataDir}: ${(e as Error).message}`);
       }
+      const cold = coldDir === undefined ? [] : metas.filter((m) => isColdBlock(m.dir, coldDir));
       const per = resolutionStats(metas);
       const walBytes = dirBytes(join(flags.dataDir, 'wal'));
       if (flags.json) {
         process.stdout.write(JSON.stringify({
           resolutions: per.map((s) => ({ ...s, resolution: resolutionName(s.resolution) })),
-          blocks: metas.map(({ dir: _d, ...m }) => m),
+          blocks: metas.map(({ dir, ...m }) => ({ ...m, tier: coldDir !== undefined && isColdBlock(dir, coldDir) ? 'cold' : 'hot' })),
           walBytes,
         }, null, 2) + '\n');
         return;
@@ -111,6 +115,9 @@ export function registerTsdb(program: Command): void {
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
       for (const r of rows) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
       const total = per.reduce((a, s) => a + s.bytes, 0);
+      if (coldDir !== undefined) {
+        process.stdout.write(`cold tier: ${cold.length} blocks, ${cold.reduce((a, m) => a + (m.stats.bytes ?? 0), 0)} bytes in ${coldDir}${cold.length > 0 ? ` (${cold.map((m) => m.id).join(', ')})` : ''}\n`);
+      }
       process.stdout.write(`total: ${metas.length} blocks, ${total} bytes in blocks, ${walBytes} bytes of WAL\n`);
     });
 }

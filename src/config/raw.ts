@@ -12,7 +12,8 @@ export class RawSection {
     readonly value: unknown,
     /** The section's YAML node. */
     readonly node: Node,
-    private readonly file: string,
+    /** The config file the section came from (relative paths in it are relative to this file's directory). */
+    readonly file: string,
     private readonly lineCounter: LineCounter,
     private readonly doc?: Document,
   ) {}

@@ -48,4 +48,34 @@ describe('storage: section', () => {
     expect(msgs.find((m) => m.includes('"2h"'))).toMatch(/^scrape\.yaml:4:9: /);
     expect(msgs.find((m) => m.includes('"colour"'))).toMatch(/^scrape\.yaml:5:11: /);
   });
+
+  describe('cold tier', () => {
+    it('resolves a relative dir against the config file directory and keeps an absolute one', () => {
+      const rel = parseStorageConfig(parseConfig('storage:\n  cold:\n    dir: ../slow/vigil\n    after: 30d\n', '/etc/vigil/scrape.yaml').storage);
+      expect(rel.cold).toEqual({ dir: '/etc/slow/vigil', afterMs: 30 * 86_400_000 });
+      const abs = parseStorageConfig(parseConfig('storage:\n  cold: {dir: /mnt/cold, after: 12h}\n', '/etc/vigil/scrape.yaml').storage);
+      expect(abs.cold).toEqual({ dir: '/mnt/cold', afterMs: 12 * 3_600_000 });
+      expect(storageOf('scrape_configs: []\n').cold).toBeUndefined();
+    });
+
+    it('reports bad, unknown and missing fields at their line and column', () => {
+      const errs = (yaml: string) => {
+        try {
+          storageOf(yaml);
+        } catch (e) {
+          return configErrorsOf(e).map((x) => x.message);
+        }
+        throw new Error('expected a config error');
+      };
+      const msgs = errs('storage:\n  cold:\n    dir: 42\n    after: soon\n    speed: fast\n');
+      expect(msgs).toHaveLength(3);
+      expect(msgs.find((m) => m.includes('cold.dir'))).toMatch(/^scrape\.yaml:3:10: /);
+      expect(msgs.find((m) => m.includes('soon'))).toMatch(/^scrape\.yaml:4:12: /);
+      expect(msgs.find((m) => m.includes('"speed"'))).toMatch(/^scrape\.yaml:5:12: /);
+      const missing = errs('storage:\n  cold: {dir: /mnt/cold}\n');
+      expect(missing).toHaveLength(1);
+      expect(missing[0]).toMatch(/^scrape\.yaml:2:9: storage\.cold\.after: missing/);
+      expect(errs('storage:\n  cold: /mnt/cold\n')[0]).toMatch(/^scrape\.yaml:2:9: storage\.cold: expected a mapping/);
+    });
+  });
 });

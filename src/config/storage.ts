@@ -12,7 +12,11 @@
  *     downsample:           # age after which a tier is built; `off` builds none
  *       5m: 40h
  *       1h: 10d
+ *     cold:                 # blocks older than `after` move to `dir` (e.g. a cheaper disk) and stay queryable
+ *       dir: /mnt/slow/vigil   # relative: to the config file's directory
+ *       after: 30d
  */
+import { dirname, resolve } from 'node:path';
 import { parseDuration } from '../model/duration.js';
 import { ConfigError, ConfigErrorList } from './errors.js';
 import type { RawSection } from './raw.js';
@@ -27,6 +31,8 @@ export interface StorageConfig {
   retentionBytes?: number;
   /** Age (ms) after which each downsampled resolution is built; undefined disables a tier. */
   downsampleAfterMs: Map<number, number | undefined>;
+  /** The cold tier: absolute directory and the block age (ms) at which blocks move there; undefined: none. */
+  cold?: { dir: string; afterMs: number };
 }
 
 export const DEFAULT_DOWNSAMPLE_AFTER: ReadonlyMap<number, number> = new Map([[300_000, 40 * 3_600_000], [3_600_000, 10 * 86_400_000]]);
@@ -64,8 +70,8 @@ export function parseStorageConfig(section: RawSection | null): StorageConfig {
     }
   };
   for (const key of Object.keys(obj)) {
-    if (!['retention', 'retention_size', 'downsample'].includes(key)) {
-      errors.push(section.errorAt([key], `storage: unknown field "${key}" (known: retention, retention_size, downsample)`));
+    if (!['retention', 'retention_size', 'downsample', 'cold'].includes(key)) {
+      errors.push(section.errorAt([key], `storage: unknown field "${key}" (known: retention, retention_size, downsample, cold)`));
     }
   }
   if (typeof obj.retention === 'string') {
@@ -97,6 +103,36 @@ export function parseStorageConfig(section: RawSection | null): StorageConfig {
       if (d !== undefined) out.downsampleAfterMs.set(res, d);
     }
   });
+  if (obj.cold !== undefined && obj.cold !== null) parseCold(section, obj.cold, errors, out, duration);
   if (errors.length > 0) throw new ConfigErrorList(errors);
   return out;
+}
+
+/** `storage.cold`: both `dir` and `after` are required; errors go to `errors` with positions. */
+function parseCold(
+  section: RawSection, v: unknown, errors: ConfigError[], out: StorageConfig,
+  duration: (path: (string | number)[], x: unknown) => number | undefined,
+): void {
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    errors.push(section.errorAt(['cold'], 'storage.cold: expected a mapping with dir and after'));
+    return;
+  }
+  const c = v as Record<string, unknown>;
+  for (const key of Object.keys(c)) {
+    if (key !== 'dir' && key !== 'after') errors.push(section.errorAt(['cold', key], `storage.cold: unknown field "${key}" (known: dir, after)`));
+  }
+  let dir: string | undefined;
+  if (typeof c.dir !== 'string' || c.dir.trim() === '') {
+    errors.push(section.errorAt(c.dir === undefined ? ['cold'] : ['cold', 'dir'], `storage.cold.dir: expected a directory path, got ${JSON.stringify(c.dir ?? null)}`));
+  } else dir = resolve(dirname(section.file), c.dir);
+  let afterMs: number | undefined;
+  if (c.after === undefined) errors.push(section.errorAt(['cold'], 'storage.cold.after: missing (the block age at which blocks move, like 30d)'));
+  else {
+    afterMs = duration(['cold', 'after'], c.after);
+    if (afterMs !== undefined && afterMs <= 0) {
+      errors.push(section.errorAt(['cold', 'after'], `storage.cold.after: must be positive, got ${JSON.stringify(c.after)}`));
+      afterMs = undefined;
+    }
+  }
+  if (dir !== undefined && afterMs !== undefined) out.cold = { dir, afterMs };
 }

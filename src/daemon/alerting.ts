@@ -11,8 +11,15 @@ import { systemClock } from '../model/clock.js';
 import type { InstantSample } from '../model/sample.js';
 import { parseExpr } from '../promql/index.js';
 import { expandFileGlob } from '../discovery/index.js';
-import { AlertStateStore, RuleSet, alertsResponse, rulesResponse } from '../rules/index.js';
-import { AlertDelivery, handleSilenceRequest, type NotifyConfig } from '../notify/index.js';
+// Rules and notify are imported module by module, and their SQLite stores, nodemailer and delivery only when a
+// config has rule files or notifiers: a scrape-only daemon does not carry them (≈ 10 MiB RSS each).
+import { RuleSet, type RuleSetOptions } from '../rules/rule-set.js';
+import { alertsResponse, rulesResponse } from '../rules/api.js';
+import type { AlertStateStore } from '../rules/state-store.js';
+import type { RuleGroup } from '../rules/group.js';
+import type { NotifyConfig } from '../notify/config.js';
+import type { AlertDelivery } from '../notify/delivery.js';
+import type { handleSilenceRequest } from '../notify/http.js';
 import type { Appender } from '../tsdb/types.js';
 import type { QueryRunner } from '../api/query-runner.js';
 import type { Router } from '../api/router.js';
@@ -27,28 +34,39 @@ export interface AlertingDeps {
 }
 
 export class Alerting {
-  private readonly store: AlertStateStore;
-  private readonly rules: RuleSet;
+  /** Opened (with `<data>/rules.db`) by the first config that has rule files; kept from then on. */
+  private store: AlertStateStore | null = null;
+  private rules: RuleSet | null = null;
   private delivery: AlertDelivery | null = null;
+  private silenceRequest: typeof handleSilenceRequest | null = null;
   private started = false;
   /** Updated in place on reload: the rule groups hold this object. */
   private readonly externalLabels: Record<string, string> = {};
 
-  constructor(private readonly deps: AlertingDeps) {
-    this.store = new AlertStateStore(path.join(deps.dataDir, 'rules.db'));
-    this.rules = new RuleSet({
+  constructor(private readonly deps: AlertingDeps) {}
+
+  private async openRules(): Promise<{ rules: RuleSet; store: AlertStateStore }> {
+    const { AlertStateStore } = await import('../rules/state-store.js');
+    const { deps } = this;
+    const store = new AlertStateStore(path.join(deps.dataDir, 'rules.db'));
+    const opts: RuleSetOptions = {
       query: (expr, t) => instantVector(deps.queries, expr, t),
       validate: (e) => void parseExpr(e),
       appender: deps.appender,
       clock: systemClock,
-      store: this.store,
+      store,
       logger: deps.logger.child({ component: 'rules' }),
       externalLabels: this.externalLabels,
       externalURL: deps.externalURL,
       // As Prometheus's notifier does, alerts leave with the external labels (an alert's own labels win).
       sendAlerts: (alerts) =>
         this.delivery?.put(alerts.map((a) => ({ ...a, labels: { ...this.externalLabels, ...a.labels } }))),
-    });
+    };
+    return { rules: new RuleSet(opts), store };
+  }
+
+  private groups(): readonly RuleGroup[] {
+    return this.rules?.list() ?? [];
   }
 
   /**
@@ -58,22 +76,39 @@ export class Alerting {
   async apply(config: Config, notify: NotifyConfig | null): Promise<void> {
     const files: string[] = [];
     for (const pattern of config.ruleFiles) files.push(...(await expandFileGlob(pattern)));
-    await this.rules.load(files, config.global.evaluationIntervalMs);
+    if (this.rules) {
+      await this.rules.load(files, config.global.evaluationIntervalMs);
+    } else if (files.length > 0) {
+      const opened = await this.openRules();
+      try {
+        await opened.rules.load(files, config.global.evaluationIntervalMs);
+      } catch (e) {
+        opened.store.close();
+        throw e;
+      }
+      this.rules = opened.rules;
+      this.store = opened.store;
+    }
     for (const k of Object.keys(this.externalLabels)) delete this.externalLabels[k];
     Object.assign(this.externalLabels, labelsToObject(config.global.externalLabels));
     if (notify && this.delivery) this.delivery.reload(notify);
-    else if (notify) this.delivery = AlertDelivery.open({ dataDir: this.deps.dataDir, config: notify, logger: this.deps.logger.child({ component: 'notify' }) });
-    else if (this.delivery) {
+    else if (notify) {
+      const { AlertDelivery, handleSilenceRequest } = await import('../notify/index.js');
+      this.silenceRequest = handleSilenceRequest;
+      this.delivery = AlertDelivery.open({ dataDir: this.deps.dataDir, config: notify, logger: this.deps.logger.child({ component: 'notify' }) });
+    } else if (this.delivery) {
       await this.delivery.close();
       this.delivery = null;
     }
-    if (!this.started) this.rules.start();
-    this.started = true;
+    if (this.rules && !this.started) {
+      this.rules.start();
+      this.started = true;
+    }
   }
 
   register(r: Router): void {
     r.add(['GET'], '/api/v1/rules', (req) =>
-      json(200, rulesResponse(this.rules.list(), {
+      json(200, rulesResponse(this.groups(), {
         type: req.params.get('type') ?? undefined,
         ruleName: req.params.getAll('rule_name[]'),
         ruleGroup: req.params.getAll('rule_group[]'),
@@ -81,9 +116,9 @@ export class Alerting {
         excludeAlerts: req.params.get('exclude_alerts') === 'true',
       })),
     );
-    r.add(['GET'], '/api/v1/alerts', () => json(200, alertsResponse(this.rules.list())));
+    r.add(['GET'], '/api/v1/alerts', () => json(200, alertsResponse(this.groups())));
     const silences = (req: { method: string; path: string; body: Buffer }) => {
-      if (!this.delivery) return json(503, { error: 'no notifiers configured: silences need alert delivery' });
+      if (!this.delivery || !this.silenceRequest) return json(503, { error: 'no notifiers configured: silences need alert delivery' });
       let body: unknown;
       if (req.body.length) {
         try {
@@ -92,7 +127,7 @@ export class Alerting {
           return json(400, { error: 'body is not valid JSON' });
         }
       }
-      const res = handleSilenceRequest(this.delivery, req.method, req.path, body);
+      const res = this.silenceRequest(this.delivery, req.method, req.path, body);
       return res ? json(res.status, res.body) : json(404, { error: 'not found' });
     };
     r.add(['GET', 'POST'], '/api/v2/silences', silences);
@@ -100,8 +135,8 @@ export class Alerting {
   }
 
   async stop(): Promise<void> {
-    await this.rules.stop();
-    this.store.close();
+    await this.rules?.stop();
+    this.store?.close();
     await this.delivery?.close();
   }
 }

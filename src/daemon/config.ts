@@ -4,7 +4,8 @@
  */
 import { loadConfigFile, type Config } from '../config/index.js';
 import type { RawSection } from '../config/raw.js';
-import { parseNotifyConfig, type NotifyConfig } from '../notify/index.js';
+// Not the notify index: that loads delivery (SQLite, nodemailer), which a daemon without notifiers never needs.
+import { parseNotifyConfig, type NotifyConfig } from '../notify/config.js';
 import { parseStorageConfig, type StorageConfig } from '../config/storage.js';
 
 export interface DaemonConfig {

@@ -23,7 +23,10 @@ import { loadDaemonConfig, type DaemonConfig } from './config.js';
 import { Alerting } from './alerting.js';
 import { scheduleBlockCompaction, type CompactionSchedule } from '../tsdb/compact/schedule.js';
 import { compactorOptions } from '../tsdb/compact/options.js';
-import { AppenderTap, RemoteWriter, registerRemote } from '../remote/index.js';
+// Deep imports on purpose: the remote index also exports the wire codecs, which load protobufjs and snappy.
+import { AppenderTap } from '../remote/tap.js';
+import { registerRemote } from '../remote/routes.js';
+import type { RemoteWriter } from '../remote/writer.js';
 import { registerFederate } from '../federate/index.js';
 
 export interface DaemonOptions {
@@ -97,7 +100,8 @@ export class Daemon {
     let db: Db | null = null;
     try {
       // Retention is the block compactor's (per resolution, and by size), scheduled in applyConfig.
-      db = await Db.open(opts.dataDir, { logger: logger.child({ component: 'tsdb' }) });
+      // The cold tier's dir is fixed for the Db's life: a reload that changes it takes effect at the next start.
+      db = await Db.open(opts.dataDir, { logger: logger.child({ component: 'tsdb' }), coldDir: config.storage.cold?.dir });
       daemon = new Daemon(opts, config, externalURL, http, db);
       daemon.address = `${addr.address}:${addr.port}`;
       await daemon.wire();
@@ -119,10 +123,6 @@ export class Daemon {
       const slot = head.slotOf(ref);
       return slot < 0 ? undefined : head.labelsOf(slot);
     });
-    this.remoteWriter = new RemoteWriter(this.config.remoteWrite, {
-      tap: this.tap, externalLabels: this.config.global.externalLabels, logger: logger.child({ component: 'remote' }),
-    });
-    this.remoteWriter.start();
     this.scrape = new ScrapeManager({ appender: this.tap.appender, clock: systemClock, logger: logger.child({ component: 'scrape' }) });
     this.discovery = new TargetDiscovery(this.scrape, logger.child({ component: 'discovery' }));
     this.queries = lazyQueryRunner(() => createQueryRunner(this.db, this.opts.query));
@@ -182,14 +182,26 @@ export class Daemon {
   private async applyConfig(dc: DaemonConfig): Promise<void> {
     const config = dc.base;
     await this.alerting.apply(config, dc.notify);
+    // The writer (and the tap's per-sample copy for it) exists only once some config has a `remote_write`; it is
+    // started before the scrapes so it sees their first samples.
+    const newWriter = !this.remoteWriter && config.remoteWrite.length > 0;
+    if (newWriter) await this.startRemoteWriter(config);
     await this.scrape.applyConfig(config);
     await this.discovery.apply(config);
-    await this.remoteWriter?.applyConfig(config.remoteWrite, config.global.externalLabels);
+    if (!newWriter) await this.remoteWriter?.applyConfig(config.remoteWrite, config.global.externalLabels);
     this.config = config;
     this.daemonConfig = dc;
     this.blockCompaction?.stop();
     const retention = { retentionMs: this.opts.retentionMs || undefined, retentionBytes: this.opts.retentionBytes };
     this.blockCompaction = scheduleBlockCompaction(this.db, compactorOptions(dc.storage, retention), this.opts.logger.child({ component: 'compactor' }));
+  }
+
+  private async startRemoteWriter(config: Config): Promise<void> {
+    const { RemoteWriter } = await import('../remote/writer.js');
+    this.remoteWriter = new RemoteWriter(config.remoteWrite, {
+      tap: this.tap, externalLabels: config.global.externalLabels, logger: this.opts.logger.child({ component: 'remote' }),
+    });
+    this.remoteWriter.start();
   }
 
   /**

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nopLogger, type Logger } from '../log/index.js';
 import { newSampleBuffer } from './chunkenc/samples.js';
-import { Block, listBlocks, removeBlockLeftovers, writeBlock, type BlockMeta, type SeriesInput } from './block/index.js';
+import { Block, listTieredBlocks, removeBlockLeftovers, writeBlock, type BlockMeta, type SeriesInput } from './block/index.js';
 import { DEFAULT_SLICE_MS, Slicer } from './block/slicer.js';
 import { Head, type HeadCardinality, type HeadStats } from './head/head.js';
 import { CHUNKS_HEAD_DIR, HeadChunkWriter, PersistedChunks, readPersistedChunks } from './head/chunk-disk.js';
@@ -52,6 +52,11 @@ export interface DbOptions {
    * every pause point (tests use it to interleave appends with a compaction deterministically).
    */
   compactionSliceMs?: number;
+  /**
+   * The cold tier's directory (compact/cold.ts): its blocks are opened and served like those of the data dir, and
+   * compactBlocks moves blocks there when given `cold`. Default: none.
+   */
+  coldDir?: string;
 }
 
 /** Another live process (or another Db in this one) holds the data directory. */
@@ -162,6 +167,8 @@ export class Db implements Storage {
   private sliceMs = DEFAULT_SLICE_MS;
   /** Persists the head's completed chunks (chunks_head/), so a restart replays only the WAL newer than them. */
   private chunkWriter: HeadChunkWriter | null = null;
+  /** Absolute cold-tier directory, if any. */
+  private coldDir: string | undefined;
 
   private constructor(
     readonly dir: string,
@@ -183,15 +190,17 @@ export class Db implements Storage {
     const blockRange = opts.blockRangeMs ?? DEFAULT_BLOCK_RANGE_MS;
     fs.mkdirSync(dir, { recursive: true });
     const lockFile = acquireLock(dir, logger);
+    const coldDir = opts.coldDir === undefined ? undefined : resolve(opts.coldDir);
     const blocks: Block[] = [];
     let wal: Wal | undefined;
     let chunkWriter: HeadChunkWriter | undefined;
     try {
       // Under the lock: what a crash left half-written or half-deleted goes before anything is read.
       removeBlockLeftovers(dir);
+      // Also finishes interrupted moves to the cold tier (the cold copy wins: list.ts removeColdDuplicates).
       // Inputs of a block merge that finished before a crash (their data is in the merged block) must not be read twice.
-      for (const gone of removeObsoleteBlocks(dir)) logger.info('removed block superseded by a finished compaction', { dir: gone });
-      for (const bdir of listBlocks(dir)) blocks.push(Block.open(bdir));
+      for (const gone of removeObsoleteBlocks(dir, coldDir)) logger.info('removed block superseded by a finished compaction', { dir: gone });
+      for (const bdir of listTieredBlocks(dir, coldDir)) blocks.push(Block.open(bdir));
       const walDir = join(dir, 'wal');
       const walFresh = !fs.existsSync(walDir) || fs.readdirSync(walDir).length === 0;
       wal = Wal.open(walDir, { syncIntervalMs: opts.walSyncIntervalMs, logger });
@@ -199,6 +208,7 @@ export class Db implements Storage {
       for (const b of blocks) if (b.meta.resolution === 0 && b.meta.maxTime > head.minValidTime) head.minValidTime = b.meta.maxTime;
       const db = new Db(dir, head, wal, lockFile, logger, blockRange, opts.retentionMs, opts.now ?? Date.now);
       db.sliceMs = opts.compactionSliceMs ?? DEFAULT_SLICE_MS;
+      db.coldDir = coldDir;
       db.blockList.push(...blocks);
       const t0 = performance.now();
       const chunksDir = join(dir, CHUNKS_HEAD_DIR);
@@ -323,10 +333,17 @@ export class Db implements Storage {
     if (this.blockWork === null) {
       const retention = opts.retentionMs ?? (this.retentionMs === undefined ? undefined
         : new Map([0, 300_000, 3_600_000].map((r) => [r, this.retentionMs!] as const)));
+      let cold = opts.cold;
+      if (cold !== undefined && (this.coldDir === undefined || resolve(cold.dir) !== this.coldDir)) {
+        // Moving blocks where this Db does not look would hide them until a restart.
+        this.logger.warn('cold tier not applied: the Db was opened with another cold dir (restart to change it)', { configured: cold.dir, open: this.coldDir ?? null });
+        cold = undefined;
+      }
       this.blockWork = (async () => {
         await this.compacting?.catch(() => undefined);
         return compactDir(this.dir, {
           ...opts,
+          cold,
           retentionMs: retention,
           now: opts.now ?? this.now,
           logger: opts.logger ?? this.logger,
@@ -373,7 +390,7 @@ export class Db implements Storage {
    */
   async reloadBlocks(): Promise<{ added: number; removed: number }> {
     this.checkOpen();
-    const dirs = listBlocks(this.dir).map((d) => resolve(d));
+    const dirs = listTieredBlocks(this.dir, this.coldDir).map((d) => resolve(d));
     const present = new Set(dirs);
     const known = new Set(this.blockList.map((b) => resolve(b.meta.dir)));
     const added: Block[] = [];

@@ -63,19 +63,19 @@ afterAll(() => {
   for (const d of [base, ...work]) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function compact(dir: string, crashAt?: string) {
+function compact(dir: string, crashAt?: string, extra: readonly string[] = []) {
   const env = { ...process.env };
   delete env.VIGIL_TEST_CRASH_AT;
   if (crashAt) env.VIGIL_TEST_CRASH_AT = crashAt;
   return spawnSync(process.execPath, [cli, 'tsdb', 'compact', '--data-dir', dir, '--retention', '0', // no time limit
-    '--now', String(NOW / 1000)], {
+    '--now', String(NOW / 1000), ...extra], {
     env, encoding: 'utf8', timeout: 60_000,
   });
 }
 
 /** Checks every raw sample once; for each downsampled tier present, the counts add up to the raw samples once. */
-async function verify(dir: string, tiers: number[]): Promise<void> {
-  const db = await Db.open(dir, { now: () => NOW });
+async function verify(dir: string, tiers: number[], coldDir?: string): Promise<void> {
+  const db = await Db.open(dir, { now: () => NOW, coldDir });
   try {
     // Db.open removed the inputs of a merge whose output was complete: raw blocks no longer overlap.
     const raws = db.blocks().filter((b) => b.resolution === 0);
@@ -136,6 +136,30 @@ describe('vigil tsdb compact under kill -9', () => {
       await verify(dir, [300_000, 3_600_000]);
     }, 120_000);
   }
+});
+
+describe('vigil tsdb compact with a cold tier under kill -9', () => {
+  it('killed between the cold copy and the hot delete: reopens with each sample once, a second run moves everything', async () => {
+    const dir = fs.mkdtempSync(join(tmpdir(), 'vigil-ckill-cold-'));
+    work.push(dir);
+    const data = join(dir, 'data'), cold = join(dir, 'cold'), config = join(dir, 'vigil.yml');
+    fs.cpSync(base, data, { recursive: true });
+    // Every block ends by T0 + 3d = NOW - 27d: all are due to move, after merging and downsampling.
+    fs.writeFileSync(config, 'storage:\n  cold:\n    dir: cold\n    after: 20d\n');
+    const r = compact(data, 'after-cold-copy@1', ['--config', config]);
+    expect(r.signal, `after-cold-copy was not reached: status ${r.status}, ${r.stdout} ${r.stderr}`).toBe('SIGKILL');
+    const copied = fs.readdirSync(cold);
+    expect(copied).toHaveLength(1);
+    // The block is in both places now: opening prefers the cold copy and removes the hot one.
+    expect(fs.existsSync(join(data, copied[0]!))).toBe(true);
+    await verify(data, [300_000, 3_600_000], cold);
+    expect(fs.existsSync(join(data, copied[0]!))).toBe(false);
+    const again = compact(data, undefined, ['--config', config]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/moved 1 block\(s\) to the cold tier/);
+    await verify(data, [300_000, 3_600_000], cold);
+    expect(fs.readdirSync(data).filter((n) => /^[0-9A-Z]{26}$/.test(n))).toEqual([]);
+  }, 120_000);
 });
 
 describe('vigil tsdb compact / stats', () => {

@@ -4,7 +4,8 @@ import { DEFAULT_TIERS, RES_1H, RES_5M, type DownsampleTier } from './plan.js';
 
 /**
  * Compactor settings from the `storage:` config and the flags. `--retention` applies to every resolution the config
- * does not give its own retention (so by default nothing downsampled outlives, or dies before, raw data).
+ * does not give its own retention (so by default nothing downsampled outlives, or dies before, raw data). The cold
+ * tier, if configured, is carried as is (the Db must be opened with the same `coldDir`).
  */
 export function compactorOptions(storage: StorageConfig, flags: { retentionMs?: number; retentionBytes?: number }): CompactorOptions {
   const retentionMs = new Map<number, number>();
@@ -17,5 +18,6 @@ export function compactorOptions(storage: StorageConfig, flags: { retentionMs?: 
   const [d5m, d1h] = DEFAULT_TIERS as [DownsampleTier, DownsampleTier];
   if (after5m !== undefined) tiers.push({ ...d5m, afterMs: after5m });
   if (after1h !== undefined) tiers.push({ ...d1h, from: after5m !== undefined ? RES_5M : 0, afterMs: after1h });
-  return { retentionMs, retentionBytes: flags.retentionBytes ?? storage.retentionBytes, tiers };
+  const cold = storage.cold === undefined ? {} : { cold: { dir: storage.cold.dir, afterMs: storage.cold.afterMs } };
+  return { retentionMs, retentionBytes: flags.retentionBytes ?? storage.retentionBytes, tiers, ...cold };
 }

@@ -11,10 +11,11 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { labelsKey, type Labels } from '../../model/labels.js';
 import { Matcher } from '../../model/matcher.js';
 import { nopLogger, type Logger } from '../../log/index.js';
-import { Block, listBlocks, readMeta, removeBlockLeftovers, writeBlock, type BlockMeta, type SeriesInput } from '../block/index.js';
+import { Block, listTieredBlocks, readMeta, removeBlockLeftovers, removeColdDuplicates, writeBlock, type BlockMeta, type SeriesInput } from '../block/index.js';
 import { MergeQuerier } from '../querier.js';
 import { downsampleAggr, downsampleRaw, mergeAggr, type AggrSeries } from '../downsample/aggregate.js';
 import { aggrSeriesInputs, readAggregates } from '../downsample/block-io.js';
+import { copyBlockToCold, nextColdMove, type ColdStep, type ColdTier } from './cold.js';
 import { DEFAULT_RANGES, DEFAULT_TIERS, obsoleteBlocks, planNext, type PlanBlock, type PlanOptions, type Step } from './plan.js';
 
 /** Series handled between yields to the event loop. */
@@ -31,12 +32,17 @@ export interface CompactorOptions {
   tiers?: PlanOptions['tiers'];
   /** Most steps in one run (default unlimited): a daemon may prefer to spread work over runs. */
   maxSteps?: number;
+  /** Blocks older than `afterMs` move to `dir` once the planner has nothing left to do (cold.ts). Default: none. */
+  cold?: ColdTier;
   /** Called after each step that changed the directory (the Db reloads its blocks). */
   afterStep?: (step: StepReport) => Promise<void> | void;
 }
 
+/** A planner step, or a move to the cold tier. */
+export type CompactorStep = Step | ColdStep;
+
 export interface StepReport {
-  step: Step;
+  step: CompactorStep;
   /** The block written, if any. */
   output?: BlockMeta;
   durationMs: number;
@@ -44,7 +50,7 @@ export interface StepReport {
 
 /**
  * Test hook: `VIGIL_TEST_CRASH_AT=<point>[@<n>]` makes the process SIGKILL itself the n-th time (default first) it
- * reaches `point` (before-write, after-write, after-compact, after-downsample, mid-delete). Deterministic crash points for the kill -9 tests.
+ * reaches `point` (before-write, after-write, after-compact, after-downsample, after-cold-copy, mid-delete). Deterministic crash points for the kill -9 tests.
  */
 const crashCounts = new Map<string, number>();
 function crashPoint(point: string): void {
@@ -61,9 +67,9 @@ function toPlanBlock(m: BlockMeta): PlanBlock {
   return { id: m.id, minTime: m.minTime, maxTime: m.maxTime, resolution: m.resolution, sources: m.compaction.sources, bytes: m.stats.bytes ?? 0 };
 }
 
-/** Metas of the complete blocks in `dataDir`, oldest first. */
-export function readBlockMetas(dataDir: string): BlockMeta[] {
-  return listBlocks(dataDir).map((d) => readMeta(d));
+/** Metas of the complete blocks in `dataDir` and its optional cold dir, oldest first. */
+export function readBlockMetas(dataDir: string, coldDir?: string): BlockMeta[] {
+  return listTieredBlocks(dataDir, coldDir).map((d) => readMeta(d));
 }
 
 /**
@@ -71,11 +77,15 @@ export function readBlockMetas(dataDir: string): BlockMeta[] {
  * that completed before a crash), and the leftovers of interrupted writes and deletions. Only while no other writer
  * runs (the Db calls it at open, holding the lock). Returns the removed block directories.
  */
-export function removeObsoleteBlocks(dataDir: string): string[] {
+export function removeObsoleteBlocks(dataDir: string, coldDir?: string): string[] {
   removeBlockLeftovers(dataDir);
-  const metas = readBlockMetas(dataDir);
-  const byId = new Map(metas.map((m) => [m.id, m]));
   const out: string[] = [];
+  if (coldDir !== undefined) {
+    removeBlockLeftovers(coldDir);
+    out.push(...removeColdDuplicates(dataDir, coldDir));
+  }
+  const metas = readBlockMetas(dataDir, coldDir);
+  const byId = new Map(metas.map((m) => [m.id, m]));
   for (const id of obsoleteBlocks(metas.map(toPlanBlock))) {
     const dir = byId.get(id)!.dir;
     renameSync(dir, `${dir}.deleted`);
@@ -111,23 +121,31 @@ async function deleteBlocks(metas: readonly BlockMeta[]): Promise<void> {
 export async function compactDir(dataDir: string, o: CompactorOptions = {}): Promise<StepReport[]> {
   const logger = o.logger ?? nopLogger;
   const now = o.now ?? Date.now;
+  const cold = o.cold;
   removeBlockLeftovers(dataDir);
+  if (cold !== undefined) removeBlockLeftovers(cold.dir);
   const reports: StepReport[] = [];
   for (let n = 0; o.maxSteps === undefined || n < o.maxSteps; n++) {
-    const metas = readBlockMetas(dataDir);
+    const metas = readBlockMetas(dataDir, cold?.dir);
     const byId = new Map(metas.map((m) => [m.id, m]));
-    const step = planNext(metas.map(toPlanBlock), {
+    const planned = planNext(metas.map(toPlanBlock), {
       now: now(),
       retentionMs: o.retentionMs ?? new Map(),
       retentionBytes: o.retentionBytes,
       ranges: o.ranges ?? DEFAULT_RANGES,
       tiers: o.tiers ?? DEFAULT_TIERS,
     });
+    // Cold moves come last, so merges and downsampling read their inputs from the fast disk.
+    const step: CompactorStep | null = planned ?? (cold === undefined ? null : nextColdMove(metas, cold, now()));
     if (step === null) break;
     const t0 = performance.now();
     const inputs = step.ids.map((id) => byId.get(id)!);
     let output: BlockMeta | undefined;
     if (step.kind === 'delete') {
+      await deleteBlocks(inputs);
+    } else if (step.kind === 'cold') {
+      for (const m of inputs) await copyBlockToCold(m, cold!.dir);
+      crashPoint('after-cold-copy');
       await deleteBlocks(inputs);
     } else {
       crashPoint('before-write');
@@ -145,12 +163,13 @@ export async function compactDir(dataDir: string, o: CompactorOptions = {}): Pro
 }
 
 /** One line for people: what a step did. */
-export function describeStep(s: Step): string {
+export function describeStep(s: CompactorStep): string {
   const res = (r: number) => (r === 0 ? 'raw' : r % 3_600_000 === 0 ? `${r / 3_600_000}h` : `${r / 60_000}m`);
   const range = (a: number, b: number) => `${new Date(a).toISOString()} .. ${new Date(b).toISOString()}`;
   switch (s.kind) {
     case 'delete': return `deleted ${s.ids.length} block(s) (${s.reason}): ${s.ids.slice(0, 4).join(', ')}${s.ids.length > 4 ? ', …' : ''}`;
     case 'compact': return `merged ${s.ids.length} ${res(s.resolution)} blocks, ${range(s.minTime, s.maxTime)}`;
+    case 'cold': return `moved ${s.ids.length} block(s) to the cold tier, ${range(s.minTime, s.maxTime)}: ${s.ids.join(', ')}`;
     case 'downsample': return `downsampled ${res(s.from)} to ${res(s.to)}, ${range(s.minTime, s.maxTime)}`;
   }
 }
