@@ -19,6 +19,7 @@ import {
 import { Slicer, runSliced, sortSliced } from './slicer.js';
 import { CHUNKS_FILE, INDEX_FILE, META_FILE, metaToJson, type BlockMeta } from './meta.js';
 import { newBlockId } from './ulid.js';
+import { syncPath } from '../fsync.js';
 
 const brotli = promisify(brotliCompress);
 const deflate = promisify(deflateRaw);
@@ -148,9 +149,9 @@ export async function writeBlock(
       compaction: { level: opts.level ?? 1, sources: opts.sources ?? [id] },
     };
     await writeSynced(join(tmp, META_FILE), Buffer.from(metaToJson(meta)));
-    await syncDir(tmp);
+    await syncPath(tmp);
     await rename(tmp, final);
-    await syncDir(root);
+    await syncPath(root);
     return meta;
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
@@ -166,16 +167,6 @@ async function writeSynced(file: string, data: Uint8Array): Promise<void> {
   const fh = await open(file, 'w');
   try {
     await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** fsync a directory so that entries created or renamed in it survive a power loss. */
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
     await fh.sync();
   } finally {
     await fh.close();

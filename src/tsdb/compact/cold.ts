@@ -7,9 +7,10 @@
  * leaves either no cold copy (a `.tmp` that the next open removes), or both copies: the cold one is complete and wins,
  * and removeColdDuplicates deletes the hot one at open. So a block is read from exactly one place after a restart.
  */
-import { mkdir, open, readdir, copyFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, copyFile, rename, rm } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { BlockMeta } from '../block/index.js';
+import { syncPath } from '../fsync.js';
 
 /** Where cold blocks go and the age (now − maxTime, ms) at which a block moves there. */
 export interface ColdTier {
@@ -68,12 +69,3 @@ async function copyTree(from: string, to: string): Promise<void> {
   await syncPath(to);
 }
 
-/** fsync a file or directory so its contents (or entries) survive a power loss. */
-async function syncPath(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}

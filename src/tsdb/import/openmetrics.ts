@@ -8,7 +8,7 @@
  * whole input was read without error; on failure the staging directory (and anything already moved) is removed.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Entry, ExpositionParser, ParseError } from '../../scrape/parse/index.js';
 import type { SampleBuffer } from '../types.js';
@@ -18,6 +18,7 @@ import { newBlockId } from '../block/ulid.js';
 import { ConflictingSampleError, SampleCollector } from './collector.js';
 import { DEFAULT_PIECE_BYTES, countLines, endsWithEofMarker, linePieces } from './pieces.js';
 import { alignedWindows, chooseBlockRange } from './ranges.js';
+import { syncPath } from '../fsync.js';
 
 /** Staging directories are `.import-<pid>-<ulid>.tmp`: invisible to listBlocks, and removable once their pid is gone. */
 const STAGING_PREFIX = '.import-';
@@ -124,7 +125,7 @@ export async function importOpenMetrics(
       moved.push(dest);
       blocks.push({ ...m, dir: dest });
     }
-    await syncDir(root);
+    await syncPath(root);
     await rm(staging, { recursive: true, force: true });
     return {
       series: collector.labels.length,
@@ -185,14 +186,6 @@ function lowerBound(t: Float64Array, length: number, x: number): number {
   return lo;
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 /** Removes staging directories of imports whose process no longer exists (killed mid-import). */
 async function removeAbandonedStaging(root: string): Promise<void> {
