@@ -223,7 +223,7 @@ export function encodeSamplesRecord(
     prev = refs[i]!;
     if ((d | 0) === d && d >= 0 && d < 64) out[p++] = d << 1;
     else if (Number.isInteger(d) && d >= -MAX_DELTA && d <= MAX_DELTA) p = putZigzag(out, p, d);
-    else return encodeColumnsInto(refs, t, v, n, scratch);
+    else return encodeColumnSamplesRecord(refs, t, v, n, scratch);
   }
   // A scrape's batch has one timestamp: all steps 0, one fill instead of a loop of checks.
   let same = 0;
@@ -238,7 +238,7 @@ export function encodeSamplesRecord(
     prev = t[i]!;
     if ((d | 0) === d && d >= 0 && d < 64) out[p++] = d << 1;
     else if (Number.isInteger(d) && d >= -MAX_DELTA && d <= MAX_DELTA) p = putZigzag(out, p, d);
-    else return encodeColumnsInto(refs, t, v, n, scratch);
+    else return encodeColumnSamplesRecord(refs, t, v, n, scratch);
   }
   return scratch === undefined ? out.slice(0, p) : out.subarray(0, p);
 }
@@ -269,10 +269,6 @@ export function encodeColumnSamplesRecord(
   n: number,
   scratch?: Uint8Array,
 ): Uint8Array {
-  return encodeColumnsInto(refs, t, v, n, scratch);
-}
-
-function encodeColumnsInto(refs: Float64Array, t: Float64Array, v: Float64Array, n: number, scratch?: Uint8Array): Uint8Array {
   const size = HEADER + 24 * n;
   let out: Uint8Array;
   if (scratch === undefined) out = new Uint8Array(size);

@@ -150,16 +150,22 @@ function setDifference<T extends VectorSample | MatrixSeries>(p: Map<string, T>,
   };
 }
 
-function compareVector(p: VectorSample[], v: VectorSample[], opts: CompareOptions): Mismatch | null {
-  const rel = opts.relTolerance ?? 1e-9;
+/** The two answers' series matched by label set, sorted; a Mismatch if a side repeats or lacks a label set. */
+function pairByLabels<T extends VectorSample | MatrixSeries>(p: T[], v: T[]): [string, T, T][] | Mismatch {
   const pm = byLabels(p, 'Prometheus');
   if (!(pm instanceof Map)) return pm;
   const vm = byLabels(v, 'vigil');
   if (!(vm instanceof Map)) return vm;
   const diff = setDifference(pm, vm);
   if (diff) return diff;
-  for (const [k, ps] of [...pm].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    const vs = vm.get(k)!;
+  return [...pm].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([k, ps]) => [k, ps, vm.get(k)!]);
+}
+
+function compareVector(p: VectorSample[], v: VectorSample[], opts: CompareOptions): Mismatch | null {
+  const rel = opts.relTolerance ?? 1e-9;
+  const paired = pairByLabels(p, v);
+  if (!Array.isArray(paired)) return paired;
+  for (const [k, ps, vs] of paired) {
     if (ps.value[0] !== vs.value[0] || !valuesAgree(ps.value[1], vs.value[1], rel)) {
       return { reason: `different sample for ${k}`, firstDiff: { prometheus: seriesText(ps), vigil: seriesText(vs) } };
     }
@@ -179,14 +185,9 @@ function compareVector(p: VectorSample[], v: VectorSample[], opts: CompareOption
 
 function compareMatrix(p: MatrixSeries[], v: MatrixSeries[], opts: CompareOptions): Mismatch | null {
   const rel = opts.relTolerance ?? 1e-9;
-  const pm = byLabels(p, 'Prometheus');
-  if (!(pm instanceof Map)) return pm;
-  const vm = byLabels(v, 'vigil');
-  if (!(vm instanceof Map)) return vm;
-  const diff = setDifference(pm, vm);
-  if (diff) return diff;
-  for (const [k, ps] of [...pm].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    const vs = vm.get(k)!;
+  const paired = pairByLabels(p, v);
+  if (!Array.isArray(paired)) return paired;
+  for (const [k, ps, vs] of paired) {
     const n = Math.max(ps.values.length, vs.values.length);
     for (let i = 0; i < n; i++) {
       const a = ps.values[i];
