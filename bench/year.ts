@@ -3,6 +3,8 @@
  *
  *   npm run build && node dist/bench/year.js [--series 1000] [--days 365] [--dir DIR] [--keep] [--skip-raw]
  *   node dist/bench/year.js --dir DIR --queries-only [--skip-raw]   # steps 3–4 again on a kept dir (same day)
+ *   node dist/bench/year.js --dir DIR --queries-only --only 2       # one query/step pair (0–3), e.g. one locked
+ *                                                                    # forced-raw run at a time on a shared machine
  *
  * 1. Generates SERIES series at 60 s for DAYS days ending at today's midnight UTC — half counters `x{i}` (integer
  *    increments, a reset every ~10 days), half gauges `y{i}` (a daily wave plus noise, one decimal) — written
@@ -135,8 +137,11 @@ async function queries(rawSamples: number): Promise<void> {
   console.log('\n| query | step | auto: wall ms / CPU ms (resolution) | raw: wall ms / CPU ms | speed-up (wall) |');
   console.log('| --- | --- | ---: | ---: | ---: |');
   try {
+    let index = -1;
     for (const expr of ['sum(rate(x[1h]))', 'max_over_time(y[1d])']) {
       for (const step of [HOUR, DAY]) {
+        index++;
+        if (arg('only', '') !== '' && Number(arg('only', '')) !== index) continue;
         timeQuery(engine, db, expr, step, undefined, 1);
         const auto = timeQuery(engine, db, expr, step, undefined, 3);
         const rawQ = flag('skip-raw') ? undefined : timeQuery(engine, db, expr, step, 0, 1);

@@ -4,34 +4,45 @@
  * Each command lives in its own module and registers itself here.
  */
 import { Command, CommanderError } from 'commander';
-import { registerRun } from './run.js';
-import { registerImport } from './import.js';
-import { registerCheck } from './check.js';
-import { registerQuery } from './query.js';
-import { registerTsdb } from './tsdb.js';
-import { registerSilence } from './silence.js';
 import { UsageError } from './errors.js';
 import { BadDataError } from '../model/errors.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded only when that command runs (or for help and unknown commands, all of them):
+ * `vigil run` then loads neither the importer, the compactor CLI nor the query client, and it can size the heap
+ * (daemon/heap.ts) before the daemon's own modules load.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  run: async () => (await import('./run.js')).registerRun,
+  import: async () => (await import('./import.js')).registerImport,
+  check: async () => (await import('./check.js')).registerCheck,
+  query: async () => (await import('./query.js')).registerQuery,
+  tsdb: async () => (await import('./tsdb.js')).registerTsdb,
+  silence: async () => (await import('./silence.js')).registerSilence,
+};
+
+/**
+ * The command line with the command named by `argv[2]` registered, or every command when `argv[2]` names none
+ * (`--help`, `--version`, a typo: commander then lists or rejects them as usual).
+ */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('vigil')
     .description('Prometheus-compatible monitoring and alerting daemon')
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError();
-  registerRun(program);
-  registerImport(program);
-  registerCheck(program);
-  registerQuery(program);
-  registerTsdb(program);
-  registerSilence(program);
+  const name = argv[2];
+  const names = name !== undefined && Object.hasOwn(COMMANDS, name) ? [name] : Object.keys(COMMANDS);
+  for (const register of await Promise.all(names.map((n) => COMMANDS[n]!()))) register(program);
   return program;
 }
 
 export const VERSION = '0.1.0';
 
 async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

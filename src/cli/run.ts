@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../model/duration.js';
 import { createLogger } from '../log/index.js';
-import { Daemon } from '../daemon/index.js';
+import { fixYoungGeneration } from '../daemon/heap.js';
 import { UsageError } from './errors.js';
 import { parseByteSize } from '../config/units.js';
 
@@ -16,6 +16,7 @@ export interface RunOptions {
   'query.timeout': string;
   'query.maxConcurrency': string;
   'query.cache': string;
+  'heap.fixedYoungGeneration': string;
 }
 
 /** `vigil run`: the daemon, until SIGTERM/SIGINT. SIGHUP reloads the config. */
@@ -33,6 +34,7 @@ export function registerRun(program: Command): void {
     .option('--query.timeout <duration>', 'default query time limit (503 beyond)', '2m')
     .option('--query.max-concurrency <n>', 'queries evaluated at once (worker threads)', '2')
     .option('--query.cache <bool>', 'results cache for range queries', 'true')
+    .option('--heap.fixed-young-generation <bool>', "keep V8's new space at its start size (less RSS; false: let it grow to 32 MiB)", 'true')
     .action(async (opts: RunOptions) => {
       const { host, port } = parseListen(opts.listen);
       const retentionMs = durationFlag('--retention', opts.retention);
@@ -52,6 +54,10 @@ export function registerRun(program: Command): void {
         pool: { size: positiveInt('--query.max-concurrency', opts['query.maxConcurrency']) },
         cache: boolFlag('--query.cache', opts['query.cache']),
       };
+      // Before the daemon's modules load (loading them alone would grow the new space) and before any worker
+      // thread starts (worker isolates take the size set here).
+      if (boolFlag('--heap.fixed-young-generation', opts['heap.fixedYoungGeneration'])) fixYoungGeneration();
+      const { Daemon } = await import('../daemon/index.js');
       const daemon = await Daemon.start({ configFile: opts.config, dataDir: opts.dataDir, host, port, retentionMs, retentionBytes, logger, query });
       await daemon.untilStopped(true);
     });

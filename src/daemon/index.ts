@@ -21,6 +21,7 @@ import { TargetDiscovery } from './targets.js';
 import { tsdbStatusJson } from './status.js';
 import { loadDaemonConfig, type DaemonConfig } from './config.js';
 import { Alerting } from './alerting.js';
+import { workersOnline } from './heap.js';
 import { scheduleBlockCompaction, type CompactionSchedule } from '../tsdb/compact/schedule.js';
 import { compactorOptions } from '../tsdb/compact/options.js';
 // Deep imports on purpose: the remote index also exports the wire codecs, which load protobufjs and snappy.
@@ -260,18 +261,25 @@ type ClosableQueryRunner = ReturnType<typeof createQueryRunner>;
 /**
  * Starts the query workers with the first query instead of at start-up: each idle worker thread holds about 15 MiB
  * (its own V8 isolate and modules), which a daemon that only scrapes should not pay. The first query waits for the
- * workers to boot (tens of ms); `close()` before any query starts nothing.
+ * workers to come online (tens of ms) before it runs, so that V8's heap flags, which a worker start resets, are
+ * back in force before the query allocates on this thread (daemon/heap.ts); `close()` before any query starts
+ * nothing.
  */
 function lazyQueryRunner(make: () => ClosableQueryRunner): ClosableQueryRunner {
   let runner: ClosableQueryRunner | null = null;
+  let ready: Promise<ClosableQueryRunner> | null = null;
   let closed = false;
-  const get = (): ClosableQueryRunner => {
-    if (closed) throw new Error('query runner is closed');
-    return (runner ??= make());
+  const get = (): Promise<ClosableQueryRunner> => {
+    if (closed) return Promise.reject(new Error('query runner is closed'));
+    if (ready === null) {
+      const r = (runner = make());
+      ready = workersOnline().then(() => r);
+    }
+    return ready;
   };
   return {
-    instant: async (expr, t, o) => get().instant(expr, t, o),
-    range: async (expr, start, end, step, o) => get().range(expr, start, end, step, o),
+    instant: async (expr, t, o) => (await get()).instant(expr, t, o),
+    range: async (expr, start, end, step, o) => (await get()).range(expr, start, end, step, o),
     close: () => {
       closed = true;
       return runner?.close() ?? Promise.resolve();

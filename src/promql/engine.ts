@@ -16,14 +16,14 @@ import {
   type AggregateExpr, type AtModifier, type BinaryExpr, type Call, type Expr, exprType, type MatrixSelector,
   type SubqueryExpr, type VectorSelector,
 } from './ast.js';
-import { ActiveSeries } from './active-series.js';
+import { ActiveSeries, type TimedSeries } from './active-series.js';
 import { aggregate, type GroupOf } from './aggregation.js';
 import { scalarBinop, vectorAnd, vectorBinop, vectorOr, vectorScalarBinop, vectorUnless } from './binary.js';
 import { histogramQuantile } from './histogram.js';
 import { ELEMENT_FUNCTIONS } from './instant-functions.js';
 import { dropMetricName, keyOf } from './label-ops.js';
 import { parseExpr } from './parser.js';
-import { RANGE_FUNCTIONS, type Window } from './range-functions.js';
+import { RANGE_FUNCTIONS, type RangeFunction, type Window } from './range-functions.js';
 import { aggregateFor, autoResolution } from '../tsdb/downsample/policy.js';
 
 const SUM_OVER_TIME = RANGE_FUNCTIONS.get('sum_over_time')!;
@@ -70,6 +70,29 @@ interface SeriesData extends Window {
   aggregate?: SampleAggregate;
   /** Lookback of an instant selector over downsampled data: the engine's plus the resolution. */
   lookback?: number;
+}
+
+/**
+ * One series' results of a range-function call at the steps [first, first + vals.length) of a range evaluation;
+ * `has[j]` is 0 where the function gave no sample. `t` holds the first and last of those step times, so the
+ * columns can be walked with ActiveSeries like samples.
+ */
+interface CallColumn extends TimedSeries {
+  labels: Labels;
+  noName: Labels | null;
+  first: number;
+  vals: Float64Array;
+  has: Uint8Array;
+}
+
+/** A range-function call evaluated series by series ahead of the steps (see Evaluator.callColumns). */
+interface CallColumns {
+  /** Every series with at least one step to evaluate, in selection order. */
+  all: CallColumn[];
+  columns: ActiveSeries<CallColumn>;
+  /** Samples in the call's windows at each step: what the step-by-step evaluation holds in memory at that step. */
+  held: Float64Array;
+  distinct: boolean;
 }
 
 class QueryContext {
@@ -198,7 +221,9 @@ class Evaluator {
    * output label set so far. Prometheus rejects the call's whole result matrix if two series share a label set at
    * any steps, not only at the same step.
    */
-  private readonly outputOwners = new Map<Call, Map<string, SeriesData>>();
+  private readonly outputOwners = new Map<Call, Map<string, SeriesData | CallColumn>>();
+  /** Range-function calls evaluated series by series (null: the call is evaluated step by step). */
+  private readonly callData = new Map<Call, CallColumns | null>();
 
   constructor(
     private readonly ctx: QueryContext,
@@ -428,6 +453,219 @@ class Evaluator {
     return { kind: 'vector', samples: aggregate(e.op, vec, param, e.grouping, e.without, ts, cache) };
   }
 
+  /**
+   * A range-function call over a selector is computed series by series for all steps at once when this evaluation
+   * has several steps and its scalar arguments are literals: each series' window then slides forward once, and no
+   * per-step bookkeeping repeats per series. holt_winters is left step by step: its argument errors must surface at
+   * the step where Prometheus raises them.
+   */
+  private columnsEligible(e: Call, name: string, matrixIdx: number): boolean {
+    if (this.start === this.end || name === 'holt_winters') return false;
+    return e.args.every((a, i) => i === matrixIdx || unwrapParens(a).type === 'NumberLiteral');
+  }
+
+  /** Evaluates `fn` on every series of `ms` at every step of this evaluation; same values as windowsAt + fn per step. */
+  private callColumns(ms: MatrixSelector, name: string, fn: RangeFunction, scalars: number[]): CallColumns {
+    const steps = Math.floor((this.end - this.start) / this.interval) + 1;
+    const data = this.loadRange(ms);
+    const held = new Float64Array(steps);
+    const { at, offset } = ms.vs;
+    const range = ms.rangeMs;
+    const call = { ts: 0, rangeEnd: 0, rangeMs: range, scalars };
+    const maxtAt = (k: number) => this.refTime(at, offset, this.start + k * this.interval);
+    const extreme = name === 'max_over_time' ? 1 : name === 'min_over_time' ? -1 : 0;
+    let deque = new Int32Array(0);
+    const out: CallColumn[] = [];
+    for (const s of data) {
+      this.ctx.checkTimeout();
+      const f = s.aggregate === 'count' && name === 'count_over_time' ? SUM_OVER_TIME : fn;
+      const t0 = s.t[0]!, tn = s.t[s.n - 1]!;
+      // Steps whose window [maxt - range, maxt] can hold a sample: maxt >= t0 and maxt - range <= tn.
+      let k0 = 0, k1 = steps - 1;
+      if (at === null) {
+        k0 = Math.max(0, Math.ceil((t0 + offset - this.start) / this.interval));
+        k1 = Math.min(steps - 1, Math.floor((tn + range + offset - this.start) / this.interval));
+        while (k0 > 0 && maxtAt(k0 - 1) >= t0) k0--;
+        while (k0 < steps && maxtAt(k0) < t0) k0++;
+        while (k1 < steps - 1 && maxtAt(k1 + 1) - range <= tn) k1++;
+        while (k1 >= 0 && maxtAt(k1) - range > tn) k1--;
+      } else if (maxtAt(0) < t0 || maxtAt(0) - range > tn) {
+        continue;
+      }
+      if (k1 < k0) continue;
+      const len = k1 - k0 + 1;
+      const vals = new Float64Array(len), has = new Uint8Array(len);
+      s.lo = 0; s.hi = 0;
+      if (extreme !== 0 && deque.length < s.n) deque = new Int32Array(Math.max(s.n, 2 * deque.length));
+      // Sliding max/min: indexes of the window's non-NaN values that can still be its extreme, best first.
+      let head = 0, tail = 0, pushed = 0, lastLo = 0;
+      const sv = s.v;
+      for (let k = k0; k <= k1; k++) {
+        const maxt = maxtAt(k);
+        seekWindow(s, maxt - range, maxt);
+        if (s.hi === s.lo) continue;
+        held[k]! += s.hi - s.lo;
+        call.ts = this.start + k * this.interval;
+        call.rangeEnd = maxt;
+        let v: number | null;
+        if (extreme !== 0) {
+          // Windows only move forward here; a window past everything seen starts the deque afresh.
+          if (s.lo < lastLo || s.hi < pushed || pushed < s.lo) { head = 0; tail = 0; pushed = s.lo; }
+          lastLo = s.lo;
+          for (; pushed < s.hi; pushed++) {
+            const x = sv[pushed]!;
+            if (x !== x) continue;
+            // Strict comparisons keep the earliest of equal values first, as the scan in range-functions.ts does.
+            if (extreme > 0) while (tail > head && sv[deque[tail - 1]!]! < x) tail--;
+            else while (tail > head && sv[deque[tail - 1]!]! > x) tail--;
+            deque[tail++] = pushed;
+          }
+          while (head < tail && deque[head]! < s.lo) head++;
+          // A window of NaNs only: the scan ends on its last value.
+          v = head < tail ? sv[deque[head]!]! : sv[s.hi - 1]!;
+        } else {
+          v = f(s, call);
+        }
+        if (v === null) continue;
+        vals[k - k0] = v;
+        has[k - k0] = 1;
+      }
+      out.push({
+        labels: s.labels, noName: null, first: k0, vals, has, n: 2,
+        t: Float64Array.of(this.start + k0 * this.interval, this.start + k1 * this.interval),
+      });
+    }
+    return { all: out, columns: new ActiveSeries(out), held, distinct: distinctOnceNameDropped(data) };
+  }
+
+  /**
+   * The whole result of a range query whose expression is the range-function call `e`, straight from its columns
+   * (no per-step vectors): what evaluating it step by step and collecting the steps gives, errors included. Null if
+   * the call is not evaluated series by series.
+   */
+  callMatrix(e: Call): MatrixSeries[] | null {
+    const cols = this.wholeCallColumns(e);
+    if (cols === null) return null;
+    const keepName = e.func.name === 'last_over_time';
+    const out: MatrixSeries[] = [];
+    for (const c of cols.all) {
+      let n = 0;
+      for (let j = 0; j < c.has.length; j++) n += c.has[j]!;
+      if (n === 0) continue;
+      const labels = keepName ? c.labels : (c.noName ??= dropMetricName(c.labels));
+      const t = new Float64Array(n), v = new Float64Array(n);
+      for (let j = 0, i = 0; j < c.has.length; j++) {
+        if (c.has[j] === 0) continue;
+        t[i] = this.start + (c.first + j) * this.interval;
+        v[i++] = c.vals[j]!;
+      }
+      out.push({ labels, t, v });
+    }
+    out.sort((a, b) => compareLabels(a.labels, b.labels));
+    return out;
+  }
+
+  /**
+   * Columns of a range-function call evaluated as a whole range query (or under an aggregation that is), after the
+   * checks the step-by-step evaluation makes: the most samples held at any step, and distinct output label sets.
+   * Null if the call is not evaluated series by series.
+   */
+  private wholeCallColumns(e: Call): CallColumns | null {
+    const fn = RANGE_FUNCTIONS.get(e.func.name);
+    const matrixIdx = e.func.argTypes.indexOf('matrix');
+    const arg = matrixIdx < 0 ? undefined : unwrapParens(e.args[matrixIdx]!);
+    if (!fn || arg?.type !== 'MatrixSelector' || !this.columnsEligible(e, e.func.name, matrixIdx)) return null;
+    const scalars: number[] = [];
+    e.args.forEach((a, i) => { if (i !== matrixIdx) scalars.push(this.scalarOf(a, this.start)); });
+    if (!this.ctx.rangeFns.has(arg)) this.ctx.rangeFns.set(arg, e.func.name);
+    const cols = this.callColumns(arg, e.func.name, fn, scalars);
+    let most = 0;
+    for (let k = 0; k < cols.held.length; k++) if (cols.held[k]! > most) most = cols.held[k]!;
+    this.ctx.addSamples(most);
+    this.ctx.releaseSamples(most);
+    const keepName = e.func.name === 'last_over_time';
+    if (!keepName && !cols.distinct) {
+      const seen = new Set<string>();
+      for (const c of cols.all) {
+        if (!c.has.includes(1)) continue;
+        const key = keyOf(c.noName ??= dropMetricName(c.labels));
+        if (seen.has(key)) throw new ExecutionError('vector cannot contain metrics with the same labelset');
+        seen.add(key);
+      }
+    }
+    return cols;
+  }
+
+  /**
+   * The whole result of a range query whose expression is `sum`, `min`, `max` or `count` without grouping over a
+   * range-function call evaluated series by series: per step, the series' values combined in the order (and with
+   * the arithmetic) aggregation.ts applies to the step's vector. Null for any other expression.
+   */
+  aggregateCallMatrix(e: AggregateExpr): MatrixSeries[] | null {
+    if (e.grouping.length > 0 || e.without || e.param !== null) return null;
+    if (e.op !== 'sum' && e.op !== 'min' && e.op !== 'max' && e.op !== 'count') return null;
+    const inner = unwrapParens(e.expr);
+    if (inner.type !== 'Call') return null;
+    const cols = this.wholeCallColumns(inner);
+    if (cols === null) return null;
+    const steps = cols.held.length;
+    const acc = new Float64Array(steps), seen = new Uint8Array(steps);
+    const op = e.op;
+    for (const c of cols.all) {
+      const { first, vals, has } = c;
+      for (let j = 0; j < has.length; j++) {
+        if (has[j] === 0) continue;
+        const k = first + j, v = vals[j]!;
+        if (seen[k] === 0) {
+          seen[k] = 1;
+          acc[k] = op === 'count' ? 1 : v;
+          continue;
+        }
+        const a = acc[k]!;
+        if (op === 'sum') acc[k] = a + v;
+        else if (op === 'count') acc[k] = a + 1;
+        else if (op === 'max') { if (a < v || Number.isNaN(a)) acc[k] = v; }
+        else if (a > v || Number.isNaN(a)) acc[k] = v;
+      }
+    }
+    let n = 0;
+    for (let k = 0; k < steps; k++) n += seen[k]!;
+    if (n === 0) return [];
+    const t = new Float64Array(n), v = new Float64Array(n);
+    for (let k = 0, i = 0; k < steps; k++) {
+      if (seen[k] === 0) continue;
+      t[i] = this.start + k * this.interval;
+      v[i++] = acc[k]!;
+    }
+    return [{ labels: [], t, v }];
+  }
+
+  /** The vector of a call evaluated by callColumns, at step k (time ts). */
+  private columnsAt(e: Call, cols: CallColumns, k: number, ts: number, name: string): StepValue {
+    const keepName = name === 'last_over_time';
+    let owners: Map<string, SeriesData | CallColumn> | undefined;
+    if (!keepName && !cols.distinct) {
+      owners = this.outputOwners.get(e);
+      if (!owners) { owners = new Map(); this.outputOwners.set(e, owners); }
+    }
+    const out: InstantSample[] = [];
+    for (const c of cols.columns.within(ts, ts)) {
+      const j = k - c.first;
+      if (j < 0 || j >= c.vals.length || c.has[j] === 0) continue;
+      const labels = keepName ? c.labels : (c.noName ??= dropMetricName(c.labels));
+      if (owners) {
+        const key = keyOf(labels);
+        const owner = owners.get(key);
+        if (owner && owner !== c) throw new ExecutionError('vector cannot contain metrics with the same labelset');
+        owners.set(key, c);
+      }
+      out.push({ labels, v: c.vals[j]!, t: ts });
+    }
+    this.ctx.addSamples(cols.held[k]!);
+    this.ctx.releaseSamples(cols.held[k]!);
+    return { kind: 'vector', samples: out };
+  }
+
   private evalCall(e: Call, ts: number): StepValue {
     const name = e.func.name;
     const rangeFn = RANGE_FUNCTIONS.get(name);
@@ -440,6 +678,17 @@ class Evaluator {
       const scalars: number[] = [];
       e.args.forEach((a, i) => { if (i !== matrixIdx) scalars.push(this.scalarOf(a, ts)); });
       if (arg.type === 'MatrixSelector' && !this.ctx.rangeFns.has(arg)) this.ctx.rangeFns.set(arg, name);
+      if (rangeFn && arg.type === 'MatrixSelector') {
+        let cols = this.callData.get(e);
+        if (cols === undefined) {
+          cols = this.columnsEligible(e, name, matrixIdx) ? this.callColumns(arg, name, rangeFn, scalars) : null;
+          this.callData.set(e, cols);
+        }
+        if (cols !== null) {
+          const k = Math.round((ts - this.start) / this.interval);
+          if (this.start + k * this.interval === ts && k >= 0 && k < cols.held.length) return this.columnsAt(e, cols, k, ts, name);
+        }
+      }
       const windows = this.windowsAt(arg, ts);
       if (!rangeFn) {
         for (const w of windows) if (w.hi > w.lo) return { kind: 'vector', samples: [] };
@@ -448,7 +697,7 @@ class Evaluator {
       const { at, offset } = arg.type === 'MatrixSelector' ? arg.vs : arg;
       const call = { ts, rangeEnd: this.refTime(at, offset, ts), rangeMs: arg.rangeMs, scalars };
       const keepName = name === 'last_over_time';
-      let owners: Map<string, SeriesData> | undefined;
+      let owners: Map<string, SeriesData | CallColumn> | undefined;
       if (!keepName && !this.distinctWithoutName.has(arg)) {
         owners = this.outputOwners.get(e);
         if (!owners) { owners = new Map(); this.outputOwners.set(e, owners); }
@@ -592,12 +841,17 @@ export class Engine {
     if (end < start) throw new BadDataError('end timestamp must not be before start time');
     return this.run(q, start, end, hints, (ctx) => {
       const ev = new Evaluator(ctx, start, end, stepMs);
+      const root = unwrapParens(e);
+      const direct = root.type === 'Call' ? ev.callMatrix(root) : root.type === 'AggregateExpr' ? ev.aggregateCallMatrix(root) : null;
+      if (direct !== null) return { type: 'matrix', series: direct };
       const bySeries = new Map<string, { labels: Labels; t: number[]; v: number[] }>();
       for (let ts = start; ts <= end; ts += stepMs) {
         ctx.checkTimeout();
         const v = ev.evalAt(e, ts);
         const samples = v.kind === 'scalar' ? [{ labels: [] as Labels, v: v.v, t: ts }] : v.kind === 'vector' ? v.samples : [];
         for (const s of samples) {
+          // Keyed by content, not by object: a label set object may be reused for another series at a later step
+          // (topk by (…) over a range query showed it).
           const k = keyOf(s.labels);
           let acc = bySeries.get(k);
           if (!acc) { acc = { labels: s.labels, t: [], v: [] }; bySeries.set(k, acc); }

@@ -151,7 +151,7 @@ export function selectHints(maxSourceResolution: string | undefined): SelectHint
 }
 
 /** Names the downsampled resolutions that served a query, as the in-process runner's warnings do. */
-function resolutionWarnings(served: readonly number[]): string[] {
+export function resolutionWarnings(served: readonly number[]): string[] {
   const coarse = served.filter((r) => r > 0);
   if (coarse.length === 0) return [];
   const name = (r: number) => (r % 3_600_000 === 0 ? `${r / 3_600_000}h` : `${r / 60_000}m`);

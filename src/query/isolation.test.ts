@@ -29,4 +29,33 @@ describe('queries never stall ingestion', () => {
     expect(loop.max, msg).toBeLessThan(100);
     expect(d.median, msg).toBeLessThan(100);
   });
+
+  it('keeps them on time while small queries run back to back on the main thread (the inline path)', { retry: 2 }, async () => {
+    // 150 history series × (11 steps + 20 + at most 240 samples in the chunks overlapping 20 minutes): at most ~41 k
+    // cost units, near the inline bound (50 k), so every query runs on the main thread unless another one already
+    // did in the same loop turn.
+    const res = await runIsolation({
+      targets: 10,
+      seriesPerTarget: 500,
+      historySeries: 5000,
+      historyMs: 3600_000,
+      durationMs: 4500,
+      queryLoops: 2,
+      query: 'max_over_time({__name__=~"history_[1-3]"}[10m])',
+      queryRangeMs: 600_000,
+      queryStepMs: 60_000,
+      script: await testWorkerScript(),
+    });
+    const d = medianMax(res.delaysMs), loop = medianMax(res.loopDelaysMs);
+    expect(res.queryErrors).toEqual([]);
+    // Hundreds of queries in the window, most of them inline.
+    expect(res.queriesDone).toBeGreaterThanOrEqual(50);
+    expect(res.inlineQueries).toBeGreaterThan(res.queriesDone / 3);
+    expect(res.minPerTarget).toBeGreaterThanOrEqual(res.expectedPerTarget);
+    expect(res.scrapeErrors).toEqual([]);
+    expect(res.upNotOne).toBe(0);
+    const msg = `scrape start delays: wall median ${d.median.toFixed(1)} ms, max ${d.max.toFixed(1)} ms; event loop max ${loop.max.toFixed(1)} ms; ${res.inlineQueries}/${res.queriesDone} inline`;
+    expect(loop.max, msg).toBeLessThan(100);
+    expect(d.median, msg).toBeLessThan(100);
+  });
 });

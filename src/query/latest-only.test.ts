@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { labelsFromObject } from '../model/labels.js';
 import { Matcher } from '../model/matcher.js';
-import { STALE_NAN } from '../model/sample.js';
+import { STALE_NAN, isStaleNaN } from '../model/sample.js';
 import { Engine, parseExpr, type Value } from '../promql/index.js';
 import { Head } from '../tsdb/head/head.js';
 import { MergeQuerier, type QuerySource } from '../tsdb/querier.js';
@@ -65,7 +65,9 @@ describe('latestOnly reads', () => {
     const head = buildHead([Array.from({ length: 300 }, () => 1)]);
     const m = [new Matcher('=', '__name__', 'x')];
     for (const [mint, maxt, first, last] of [
-      [0, 100_000, 1000, 100_000], [100_000, 200_000, 121_000, 200_000], [0, 400_000, 241_000, 300_000],
+      [0, 100_000, 1000, 100_000], [100_000, 200_000, 121_000, 200_000], [0, 299_999, 241_000, 299_000],
+      // The range holds the series' newest sample: that one alone, without decoding the open chunk.
+      [0, 400_000, 300_000, 300_000], [299_000, 300_000, 300_000, 300_000],
     ] as const) {
       const [s] = head.select(m, mint, maxt, { latestOnly: true });
       const b = s!.samples();
@@ -75,10 +77,25 @@ describe('latestOnly reads', () => {
     expect(head.select(m, 400_000, 500_000, { latestOnly: true })).toEqual([]);
   });
 
-  it('prefetch copies one chunk per series for an instant selector, all overlapping ones for a range', async () => {
+  it('head: a newest sample that is a stale marker comes back with its bits, so the selector drops the series', () => {
+    const head = buildHead([[1, 1, 0], [1, 1, 1]]);
+    const got = head.select([new Matcher('=', '__name__', 'x')], 0, 10_000, { latestOnly: true });
+    const bySeries = (i: string) => got.find((s) => s.labels.some((l) => l.name === 's' && l.value === i));
+    const stale = bySeries('0'), live = bySeries('1');
+    expect(stale!.samples().length).toBe(1);
+    expect(isStaleNaN(stale!.samples().v[0]!)).toBe(true);
+    expect(live!.samples().v[0]).toBe(2 * 10 + 1);
+    const v = new Engine().instantQuery(storage(head), 'x', 10_000);
+    expect(v.type === 'vector' && v.samples.map((s) => s.labels.find((l) => l.name === 's')!.value)).toEqual(['1']);
+  });
+
+  it('prefetch copies one chunk per series for an instant selector (one sample at the newest), all overlapping ones for a range', async () => {
     const head = buildHead([Array.from({ length: 300 }, () => 1), Array.from({ length: 300 }, () => 1)]);
     const instant = await prefetchHead(head, selectorRanges(parseExpr('x'), 300_000, 300_000, PLAN));
-    expect(instant.samples).toBe(2 * 60);
+    // Read at the series' newest sample: that sample alone, as a one-sample chunk.
+    expect(instant.samples).toBe(2);
+    const earlier = await prefetchHead(head, selectorRanges(parseExpr('x'), 299_000, 299_000, PLAN));
+    expect(earlier.samples).toBe(2 * 60);
     const ranged = await prefetchHead(head, selectorRanges(parseExpr('x'), 250_000, 300_000, PLAN));
     expect(ranged.samples).toBe(2 * 300);
     // Two readings of the same selector at different times must not be cut to the later one's chunk.

@@ -140,3 +140,95 @@ describe('WorkerQueryRunner', () => {
     }
   });
 });
+
+/** Resolves after the event loop's next check phase: the inline gate (one inline query per turn) is open again. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('WorkerQueryRunner: small head-only queries on the main thread', () => {
+  // Head-only reads (the head holds [2h, 4h)): instant queries from 2h + 5m on, ranges starting after 2h + 1h.
+  const HEAD_INSTANT: [string, number][] = [
+    ['http_requests_total', 3 * HOUR],
+    ['sum by (job) (rate(http_requests_total[5m]))', 3.5 * HOUR],
+    ['topk(2, temperature)', 3 * HOUR],
+    ['temperature{instance="d"}', 2.6 * HOUR],
+    ['http_requests_total{job="api"}[5m]', 3 * HOUR],
+    ['count({__name__=~".+"})', 4 * HOUR],
+    ['"a string"', 3 * HOUR],
+  ];
+  const HEAD_RANGE = [
+    'rate(http_requests_total[5m])',
+    'sum by (job) (rate(http_requests_total[10m])) / on (job) group_left sum by (job) (http_requests_total)',
+    'avg_over_time(temperature[20m])',
+    'absent(nothing_here)',
+    'time()',
+  ];
+
+  it('answers them inline, exactly as a worker and the in-process engine do', async () => {
+    const inline = new WorkerQueryRunner(fx.db, { pool: { script } });
+    const workers = new WorkerQueryRunner(fx.db, { inlineMaxCost: 0, pool: { script } });
+    try {
+      for (const [q, t] of HEAD_INSTANT) {
+        const want = await local.instant(q, t);
+        await nextTurn();
+        expect((await inline.instant(q, t)).value, q).toEqual(want.value);
+        expect((await workers.instant(q, t)).value, q).toEqual(want.value);
+        if (!q.startsWith('temperature{instance="d"}')) expect(size(want.value), q).toBeGreaterThan(0);
+      }
+      for (const q of HEAD_RANGE) {
+        const want = await local.range(q, 3 * HOUR, fx.end, 60_000);
+        await nextTurn();
+        expect((await inline.range(q, 3 * HOUR, fx.end, 60_000)).value, q).toEqual(want.value);
+        expect((await workers.range(q, 3 * HOUR, fx.end, 60_000)).value, q).toEqual(want.value);
+        expect(size(want.value), q).toBeGreaterThan(0);
+      }
+      expect(inline.inlineCount).toBe(HEAD_INSTANT.length + HEAD_RANGE.length);
+      expect(workers.inlineCount).toBe(0);
+    } finally {
+      await inline.close();
+      await workers.close();
+    }
+  });
+
+  it('sends to a worker what reads a block, holds a subquery, or costs more than the bound', async () => {
+    const runner = new WorkerQueryRunner(fx.db, { inlineMaxCost: 1000, pool: { script } });
+    try {
+      await runner.instant('http_requests_total', 2 * HOUR); // lookback reaches into the block
+      await runner.instant('max_over_time(temperature[10m:1m])', 3 * HOUR);
+      // 6 series × (61 steps + 20) = 486, plus their 280 samples each over 1 h 10 m: over 1000.
+      await runner.range('rate(http_requests_total[10m])', 3 * HOUR, fx.end, 60_000);
+      expect(runner.inlineCount).toBe(0);
+      // 4 series × (1 step + 20) + one sample each (the newest, read from the head without decoding).
+      await nextTurn();
+      await runner.instant('temperature', fx.end - 15_000);
+      expect(runner.inlineCount).toBe(1);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('applies the sample budget inline as prefetch does', async () => {
+    const runner = new WorkerQueryRunner(fx.db, { maxSamples: 100, pool: { script } });
+    try {
+      await expect(runner.range('http_requests_total', 3.5 * HOUR, fx.end, 60_000)).rejects.toThrow(/too many samples/);
+      expect(runner.inlineCount).toBe(0);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('runs at most one query inline per event-loop turn; the others of a burst go to workers', async () => {
+    const runner = new WorkerQueryRunner(fx.db, { pool: { script } });
+    try {
+      const want = (await local.instant('sum(temperature)', 3 * HOUR)).value;
+      const burst = await Promise.all([1, 2, 3].map(() => runner.instant('sum(temperature)', 3 * HOUR)));
+      for (const r of burst) expect(r.value).toEqual(want);
+      expect(runner.inlineCount).toBe(1);
+      // A later turn may run inline again.
+      await nextTurn();
+      await runner.instant('sum(temperature)', 3 * HOUR);
+      expect(runner.inlineCount).toBe(2);
+    } finally {
+      await runner.close();
+    }
+  });
+});

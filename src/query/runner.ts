@@ -2,15 +2,19 @@
  * The daemon's QueryRunner: queries are parsed and planned on the main thread, the head's share of their data is
  * copied there in slices that yield to the event loop, and evaluation runs in a worker thread that opens the blocks
  * itself. So a heavy query costs the main thread only the chunk copies, never the decoding or the evaluation.
+ * Small queries that read only the head skip the hand-off and are evaluated on the main thread (inline.ts).
  */
-import { parseExpr } from '../promql/index.js';
+import { ExecutionError } from '../model/errors.js';
+import { parseExpr, type Expr } from '../promql/index.js';
+import type { SelectHints } from '../tsdb/types.js';
 import type { QueryOptions, QueryResult, QueryRunner } from '../api/query-runner.js';
 import type { DbReadView } from '../tsdb/db.js';
 import type { BlockMeta } from '../tsdb/block/index.js';
-import { responseError, selectHints, type BlockRef, type EvalRequest, type EvalResponse } from './evaluate.js';
+import { resolutionWarnings, responseError, selectHints, type BlockRef, type EvalRequest, type EvalResponse } from './evaluate.js';
+import { DEFAULT_INLINE_MAX_COST, InlineGate, blocksUntouched, evaluateHead, hasSubquery, headCost } from './inline.js';
 import { queryMetrics } from './metrics.js';
 import { selectorRanges } from './plan.js';
-import { prefetchHead } from './prefetch.js';
+import { TOO_MANY_SAMPLES, prefetchHead } from './prefetch.js';
 import { WorkerPool, type PoolOptions } from './pool.js';
 import { snapshotTransfer } from './snapshot.js';
 import { unpackValue } from './wire.js';
@@ -33,6 +37,12 @@ export interface WorkerRunnerOptions {
   defaultSubqueryStepMs?: number;
   /** Longest main-thread stretch while copying head chunks, ms. Default 2. */
   sliceMs?: number;
+  /**
+   * Queries that read only the head and cost at most this much (see inline.ts's headCost)
+   * are evaluated on the main thread without a worker. Default DEFAULT_INLINE_MAX_COST; 0 sends every query to a
+   * worker.
+   */
+  inlineMaxCost?: number;
 }
 
 function blockRef(b: BlockMeta): BlockRef {
@@ -57,7 +67,11 @@ export class WorkerQueryRunner implements QueryRunner {
   private readonly lookbackMs: number;
   private readonly subqueryStepMs: number;
   private readonly sliceMs: number;
+  private readonly inlineMaxCost: number;
+  private readonly gate = new InlineGate();
   private nextId = 1;
+  /** Queries answered on the main thread so far (see inline.ts). */
+  inlineCount = 0;
 
   constructor(private readonly db: ReadViewSource, opts: WorkerRunnerOptions = {}) {
     this.pool = new WorkerPool(opts.pool);
@@ -66,6 +80,7 @@ export class WorkerQueryRunner implements QueryRunner {
     this.lookbackMs = opts.lookbackMs ?? 300_000;
     this.subqueryStepMs = opts.defaultSubqueryStepMs ?? 60_000;
     this.sliceMs = opts.sliceMs ?? 2;
+    this.inlineMaxCost = opts.inlineMaxCost ?? DEFAULT_INLINE_MAX_COST;
   }
 
   /** Queries evaluating now / waiting for a worker. */
@@ -99,6 +114,8 @@ export class WorkerQueryRunner implements QueryRunner {
     try {
       const hints = selectHints(opts?.maxSourceResolution);
       const parsed = parseExpr(expr);
+      const inline = this.tryInline(kind, parsed, start, end, stepMs, hints, deadline);
+      if (inline !== null) return inline;
       const worker = await this.pool.acquire(deadline - performance.now());
       let res: EvalResponse;
       let view: DbReadView | undefined;
@@ -144,6 +161,48 @@ export class WorkerQueryRunner implements QueryRunner {
     } finally {
       metrics.inFlight.dec();
       metrics.duration.observe({ kind }, (performance.now() - t0) / 1000);
+    }
+  }
+
+  /**
+   * Evaluates the query here if it reads only the head and its cost is within `inlineMaxCost`; null otherwise (the
+   * caller then hands it to a worker). Raw and downsampled blocks are never read on this thread.
+   */
+  private tryInline(
+    kind: 'instant' | 'range',
+    expr: Expr,
+    start: number,
+    end: number,
+    stepMs: number,
+    hints: SelectHints | undefined,
+    deadline: number,
+  ): QueryResult | null {
+    if (this.inlineMaxCost <= 0 || hasSubquery(expr)) return null;
+    const view = this.db.readView();
+    try {
+      let extra = 0;
+      if (hints?.resolution !== 0) for (const b of view.downsampled) extra = Math.max(extra, b.resolution);
+      const ranges = selectorRanges(expr, start, end, { lookbackMs: this.lookbackMs + extra, defaultSubqueryStepMs: this.subqueryStepMs });
+      if (!blocksUntouched(ranges, view.blocks) || !blocksUntouched(ranges, view.downsampled)) return null;
+      const steps = kind === 'instant' ? 1 : Math.floor((end - start) / stepMs) + 1;
+      const { cost, samples } = headCost(view.head, ranges, steps, this.inlineMaxCost);
+      if (cost > this.inlineMaxCost) return null;
+      // The same budget, on the same count, as a prefetch for a worker would apply.
+      if (samples > this.maxSamples) throw new ExecutionError(TOO_MANY_SAMPLES);
+      if (!this.gate.tryEnter()) return null;
+      const { value, servedResolutions } = evaluateHead(view.head, {
+        kind, expr, start, end, stepMs, hints,
+        maxSamples: this.maxSamples,
+        timeoutMs: Math.max(1, deadline - performance.now()),
+        lookbackMs: this.lookbackMs,
+        defaultSubqueryStepMs: this.subqueryStepMs,
+      });
+      this.inlineCount++;
+      queryMetrics().samples.observe(samples);
+      const warnings = resolutionWarnings(servedResolutions);
+      return warnings.length > 0 ? { value, warnings } : { value };
+    } finally {
+      view.release();
     }
   }
 

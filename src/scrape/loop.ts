@@ -11,7 +11,7 @@ import type { Logger } from '../log/index.js';
 import { AppendStatus, type Appender } from '../tsdb/types.js';
 import { LabelsBuilder, relabelBuilder } from './relabel/index.js';
 import { Entry, ExpositionParser, formatFromContentType, type MetricType } from './parse/index.js';
-import { BodyBuffer, fetchBody } from './fetch.js';
+import { BodyBuffer, ScrapeFetcher, scrapeRequestHeaders } from './fetch.js';
 import type { ScrapeOptions, ScrapeTarget, TargetHealth } from './target.js';
 import { scrapeMetrics } from './metrics.js';
 import { DROPPED, EXPLICIT_TS, SeriesCache } from './series-cache.js';
@@ -56,10 +56,14 @@ export class ScrapeLoop {
   /** The batch reused by every scrape of this loop (its buffers keep their grown size). */
   private app: Appender | null = null;
   private readonly bodyBuffer = new BodyBuffer();
+  private readonly fetcher: ScrapeFetcher;
   private readonly reportRefs = new Int32Array(REPORT_NAMES.length);
   private readonly reportLabels: Labels[];
   private readonly builder = new LabelsBuilder();
   private iter = 0;
+  private offset: number | undefined;
+  /** This job's children of the scrape self-metrics (resolving labels per scrape costs more than the update). */
+  private selfMetrics: LoopMetrics | null = null;
   private timer: TimerHandle | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
@@ -70,11 +74,13 @@ export class ScrapeLoop {
     private readonly deps: ScrapeLoopDeps,
   ) {
     this.reportLabels = REPORT_NAMES.map((n) => withName(target.labels, n));
+    this.fetcher = new ScrapeFetcher(opts.dispatcher, target.url, scrapeRequestHeaders(opts.headers, this.timeoutMs));
   }
 
   /** Stable offset of this target within the interval, so a job's scrapes spread evenly and keep their slot. */
   offsetMs(): number {
-    return hashLabels(this.target.labels) % this.intervalMs;
+    // Hashed once: the labels and interval of a loop never change, and this runs before every scrape.
+    return (this.offset ??= hashLabels(this.target.labels) % this.intervalMs);
   }
 
   get intervalMs(): number {
@@ -133,9 +139,7 @@ export class ScrapeLoop {
     const app = this.appender();
     let error: string | null = null;
     try {
-      const res = await fetchBody(
-        this.opts.dispatcher, this.target.url, this.opts.headers, this.timeoutMs, this.opts.bodySizeLimit, this.bodyBuffer,
-      );
+      const res = await this.fetcher.fetch(this.timeoutMs, this.opts.bodySizeLimit, this.bodyBuffer);
       const r = this.appendBody(app, res.body, formatFromContentType(res.contentType), t, iter);
       scraped = r.scraped;
       postRelabel = r.postRelabel;
@@ -159,9 +163,9 @@ export class ScrapeLoop {
     this.lastError = error ?? '';
     this.lastScrape = t;
     this.lastScrapeDurationMs = durationMs;
-    const m = scrapeMetrics();
-    m.scrapes.inc({ job: this.opts.jobName, result: error === null ? 'success' : 'failure' });
-    m.duration.observe({ job: this.opts.jobName }, durationMs / 1000);
+    const m = (this.selfMetrics ??= loopMetrics(this.opts.jobName));
+    (error === null ? m.success : m.failure).inc();
+    m.duration.observe(durationMs / 1000);
     if (error !== null) this.deps.logger.debug('scrape failed', { url: this.target.url, err: error });
   }
 
@@ -177,21 +181,29 @@ export class ScrapeLoop {
     let scraped = 0, postRelabel = 0, added = 0, exemplars = 0;
     let status: number;
     cache.startScrape();
-    for (let e = p.next(); e !== Entry.EOF; e = p.next()) {
-      if (e !== Entry.Series) {
-        if (e === Entry.Type || e === Entry.Help || e === Entry.Unit) this.noteMetadata(p, e);
-        continue;
-      }
-      const ks = p.seriesKeyStart(), ke = p.seriesKeyEnd();
-      let i = cache.lookup(body, ks, ke, scraped);
-      if (i < 0) {
-        const labels = this.sampleLabels(p.labels());
-        if (labels !== null) this.checkLabelLimits(labels);
-        i = cache.insert(body, ks, ke, scraped);
-        if (labels === null) cache.flags[i] = DROPPED;
-        else {
-          cache.ref[i] = app.ref(labels);
-          added++;
+    for (;;) {
+      // Fast path: the series that held this position last time, matched by its raw bytes without scanning them.
+      let i = cache.hint(scraped);
+      if (i >= 0 && p.nextKnownSeries(cache.keyBytes, cache.keyView, cache.keyStart(i), cache.keyLength(i))) {
+        cache.hit(scraped, i);
+      } else {
+        const e = p.next();
+        if (e === Entry.EOF) break;
+        if (e !== Entry.Series) {
+          if (e === Entry.Type || e === Entry.Help || e === Entry.Unit) this.noteMetadata(p, e);
+          continue;
+        }
+        const ks = p.seriesKeyStart(), ke = p.seriesKeyEnd();
+        i = cache.lookup(body, ks, ke, scraped);
+        if (i < 0) {
+          const labels = this.sampleLabels(p.labels());
+          if (labels !== null) this.checkLabelLimits(labels);
+          i = cache.insert(body, ks, ke, scraped);
+          if (labels === null) cache.flags[i] = DROPPED;
+          else {
+            cache.ref[i] = app.ref(labels);
+            added++;
+          }
         }
       }
       scraped++;
@@ -334,6 +346,21 @@ const REJECT_REASON: Record<number, string> = {
   [AppendStatus.DuplicateTimestamp]: 'duplicate_timestamp',
   [AppendStatus.OutOfBounds]: 'out_of_bounds',
 };
+
+interface LoopMetrics {
+  success: { inc(): void };
+  failure: { inc(): void };
+  duration: { observe(v: number): void };
+}
+
+function loopMetrics(job: string): LoopMetrics {
+  const m = scrapeMetrics();
+  return {
+    success: m.scrapes.labels({ job, result: 'success' }),
+    failure: m.scrapes.labels({ job, result: 'failure' }),
+    duration: m.duration.labels({ job }),
+  };
+}
 
 function withName(labels: Labels, name: string): Labels {
   const out: Label[] = labels.filter((l) => l.name !== METRIC_NAME);

@@ -37,7 +37,7 @@ export class SeriesCache {
   private hash = new Uint32Array(0);
   private keyOff = new Int32Array(0);
   private keyLen = new Int32Array(0);
-  /** 1 while the entry is in use. */
+  /** Non-zero while the entry is in use: 1, or 2 if its key holds a line break (no parser fast path for it). */
   private live = new Uint8Array(0);
   private cap = 0;
   /** Entries ever used: every live entry is below this. */
@@ -82,7 +82,40 @@ export class SeriesCache {
   }
 
   has(i: number): boolean {
-    return this.live[i] === 1;
+    return this.live[i] !== 0;
+  }
+
+  /**
+   * The entry at position `pos` of the previous body, as a candidate for the parser's known-key fast path
+   * (`ExpositionParser.nextKnownSeries` with `keyBytes`, `keyStart(i)`, `keyLength(i)`), or -1. Report a match
+   * with `hit(pos, i)`, which makes it the hint for the next body.
+   */
+  hint(pos: number): number {
+    if (pos >= this.lastOrderLen) return -1;
+    const i = this.lastOrder[pos]!;
+    return this.live[i] === 1 ? i : -1;
+  }
+
+  hit(pos: number, i: number): void {
+    this.noteOrder(pos, i);
+  }
+
+  /** The arena holding every key; replaced by inserts (read it again after one). */
+  get keyBytes(): Uint8Array {
+    return this.arena;
+  }
+
+  /** A DataView over `keyBytes`. */
+  get keyView(): DataView {
+    return this.arenaView;
+  }
+
+  keyStart(i: number): number {
+    return this.keyOff[i]!;
+  }
+
+  keyLength(i: number): number {
+    return this.keyLen[i]!;
   }
 
   /** Starts a new scrape body: position hints come from the body last started. */
@@ -118,13 +151,18 @@ export class SeriesCache {
     if (this.arenaUsed + len > this.arena.length) this.makeRoom(len);
     // A byte loop: subarray() of a Node Buffer costs more than copying a key this short.
     const a = this.arena, o = this.arenaUsed - s;
-    for (let k = s; k < e; k++) a[o + k] = b[k]!;
+    let lineBreak = false;
+    for (let k = s; k < e; k++) {
+      const x = b[k]!;
+      a[o + k] = x;
+      if (x === 10) lineBreak = true;
+    }
     this.keyOff[i] = this.arenaUsed;
     this.keyLen[i] = len;
     this.arenaUsed += len;
     this.arenaLive += len;
     this.hash[i] = h;
-    this.live[i] = 1;
+    this.live[i] = lineBreak ? 2 : 1;
     this.ref[i] = 0;
     this.seen[i] = 0;
     this.prev[i] = 0;

@@ -68,6 +68,8 @@ export interface IsolationResult {
   queryErrors: string[];
   /** Wall time of each heavy query, ms. */
   queryMs: number[];
+  /** Queries the worker runner answered on the main thread (its small-query path, inline.ts). */
+  inlineQueries: number;
 }
 
 /** Nanoseconds the calling thread has spent runnable but waiting for a CPU (Linux), or 0. */
@@ -151,9 +153,10 @@ export async function runIsolation(opts: IsolationOptions): Promise<IsolationRes
   const db = await Db.open(dir);
   const targets: TestTarget[] = [];
   const loops: ScrapeLoop[] = [];
-  const runner: QueryRunner & { close(): Promise<void> } = opts.inProcess
-    ? Object.assign(new LocalQueryRunner(db), { close: async () => {} })
+  const workerRunner = opts.inProcess
+    ? null
     : new WorkerQueryRunner(db, { pool: { size: opts.workers ?? 2, script: opts.script, niceness: opts.niceness } });
+  const runner: QueryRunner & { close(): Promise<void> } = workerRunner ?? Object.assign(new LocalQueryRunner(db), { close: async () => {} });
   const interval = opts.scrapeIntervalMs ?? 1000;
   let sampler: WaitSampler | undefined;
   try {
@@ -260,6 +263,7 @@ export async function runIsolation(opts: IsolationOptions): Promise<IsolationRes
       queriesDone: queryMs.length,
       queryErrors,
       queryMs,
+      inlineQueries: workerRunner?.inlineCount ?? 0,
     };
   } finally {
     sampler?.stop();

@@ -68,6 +68,9 @@ export class Cursor {
   labelOffs: Int32Array = new Int32Array(MAX_LABELS_INITIAL * 4);
   labelEsc: Uint8Array = new Uint8Array(MAX_LABELS_INITIAL);
   nLabels = 0;
+  private bodyView: DataView | null = null;
+  /** False after a series line read by its known key (text `nextKnownSeries`): name and labels not scanned yet. */
+  keyScanned = true;
   value = 0;
   ts = 0;
   hasTs = false;
@@ -96,6 +99,11 @@ export class Cursor {
   ) {
     this.end = b.length;
     this.fast = Buffer.from(b.buffer, b.byteOffset, b.byteLength) as FastSlices & Buffer;
+  }
+
+  /** A DataView over the body (made on first use). */
+  view(): DataView {
+    return (this.bodyView ??= new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength));
   }
 
   latin1(s: number, e: number): string {

@@ -1,7 +1,7 @@
 import type { Labels } from '../../model/labels.js';
 import { Cursor } from './cursor.js';
 import { nextOpenMetrics } from './openmetrics.js';
-import { nextText } from './text.js';
+import { nextKnownSeries, nextText, rescanSeriesKey } from './text.js';
 import { Entry, type ExpositionFormat, type MetricType, type ParserOptions } from './types.js';
 
 /** An OpenMetrics exemplar attached to the current series. Timestamp in milliseconds. */
@@ -57,12 +57,25 @@ export class ExpositionParser {
 
   /** Series: `__name__` and the labels, escapes resolved, sorted by name; empty values are left out. */
   labels(): Labels {
+    if (!this.c.keyScanned) rescanSeriesKey(this.c);
     return this.c.labels();
   }
 
   /** Series: the metric name. */
   metricName(): string {
+    if (!this.c.keyScanned) rescanSeriesKey(this.c);
     return this.c.metricName();
+  }
+
+  /**
+   * Text format: reads the next line as a Series entry if it starts with exactly the series key `key[off..off+len)`
+   * (raw bytes a previous Series entry spanned, with no line break in them; `keyView` is a DataView over the same
+   * bytes as `key`, for comparing words) followed by its value; returns false
+   * with nothing consumed otherwise (then call `next()`). The hit skips scanning the key: a scrape cache that knows
+   * which series usually comes next saves most of the parse. OpenMetrics bodies always return false.
+   */
+  nextKnownSeries(key: Uint8Array, keyView: DataView, off: number, len: number): boolean {
+    return !this.om && nextKnownSeries(this.c, key, keyView, off, len);
   }
 
   /** Series: the sample value; NaN has Prometheus's canonical bit pattern (never the stale marker's). */

@@ -48,6 +48,7 @@ function finishLine(c: Cursor, lf: number): void {
 export function nextText(c: Cursor): Entry {
   const b = c.b, end = c.end;
   c.hasExemplar = false;
+  c.keyScanned = true;
   for (;;) {
     let p = skipBlanks(b, c.pos, end);
     c.entryLine = c.lineNo + c.lineOffset;
@@ -148,6 +149,13 @@ function scanSeries(c: Cursor, start: number): Entry {
     c.seriesEnd = p;
     p = skipBlanks(b, p, end);
   }
+  scanSampleRest(c, p);
+  return Entry.Series;
+}
+
+/** Scans the value, optional timestamp and line end of a series line from `p` (just after the series key's blanks). */
+function scanSampleRest(c: Cursor, p: number): void {
+  const b = c.b, end = c.end;
   const vs = p;
   while (p < end) {
     const x = b[p]!;
@@ -173,7 +181,6 @@ function scanSeries(c: Cursor, start: number): Entry {
     if (p < end && b[p] !== LF) c.fail(p, 'expected end of line after timestamp');
   }
   finishLine(c, p);
-  return Entry.Series;
 }
 
 /** Reports why a value (or `what`) token is not a float. */
@@ -240,4 +247,44 @@ function scanLabels(c: Cursor, p: number): number {
     p = skipBlanks(b, p, end);
     if (p < end && b[p] === COMMA) p++;
   }
+}
+
+/**
+ * The fast path for a series line whose key the caller has seen before: if the line at the cursor starts with
+ * exactly `key[off..off+len)` and then blanks and a value (not `{`), reads it as a Series entry without scanning the
+ * key again (the bytes are identical to a key a full scan accepted, so it would read them the same way) and returns
+ * true. Otherwise returns false with the cursor unchanged. Labels are scanned lazily (`rescanSeriesKey`). The key
+ * must not contain a line break (line numbers would drift).
+ */
+export function nextKnownSeries(c: Cursor, key: Uint8Array, keyView: DataView, off: number, len: number): boolean {
+  const b = c.b, end = c.end, start = c.pos;
+  if (c.done || start + len >= end) return false;
+  const after = b[start + len];
+  if (after !== SP && after !== TAB) return false;
+  // Four bytes at a time (DataView loads may be unaligned), then the tail.
+  const bv = c.view(), d = off - start;
+  let k = start;
+  for (const e4 = start + len - 3; k < e4; k += 4) if (keyView.getInt32(k + d) !== bv.getInt32(k)) return false;
+  for (const e = start + len; k < e; k++) if (b[k] !== key[k + d]) return false;
+  const p = skipBlanks(b, start + len, end);
+  if (p < end && b[p] === LBRACE) return false;
+  c.hasExemplar = false;
+  c.entryLine = c.lineNo + c.lineOffset;
+  c.nameStart = start;
+  c.seriesEnd = start + len;
+  c.keyScanned = false;
+  scanSampleRest(c, p);
+  return true;
+}
+
+/** Scans the name and labels of the series key at `c.nameStart..c.seriesEnd` (after `nextKnownSeries`). */
+export function rescanSeriesKey(c: Cursor): void {
+  const b = c.b, end = c.seriesEnd;
+  let p = c.nameStart;
+  while (p < end && (CHAR_CLASS[b[p]!]! & METRIC_CHAR) !== 0) p++;
+  c.nameEnd = p;
+  c.nLabels = 0;
+  p = skipBlanks(b, p, end);
+  if (p < end && b[p] === LBRACE) scanLabels(c, p + 1);
+  c.keyScanned = true;
 }

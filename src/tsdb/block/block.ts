@@ -9,7 +9,7 @@ import { brotliDecompressSync, inflateRawSync } from 'node:zlib';
 import type { Label, Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import type { SampleBuffer, SelectHints, Series } from '../types.js';
-import { chunkNumSamples, decodeChunkInto, newSampleBuffer } from '../chunkenc/index.js';
+import { chunkNumSamples, decodeChunkInto, ensureSampleCapacity, newSampleBuffer } from '../chunkenc/index.js';
 import { crc32 } from './bytes.js';
 import { BlockFormatError } from './errors.js';
 import { CHUNKS_HEADER_BYTES, CHUNKS_MAGIC, Compression, FORMAT_VERSION, decodeIndexFile, type IndexData } from './index-format.js';
@@ -233,6 +233,25 @@ export class Block {
   }
 }
 
+/**
+ * Upper bound on the samples a block series' `samples()` returns (whole chunks overlapping its range), or -1 for
+ * a series that does not come from a block.
+ */
+export function blockSeriesBound(series: Series): number {
+  if (!(series instanceof BlockSeries)) return -1;
+  return series.bound();
+}
+
+/**
+ * Appends a block series' samples to `out` (growing it by doubling) rather than into a buffer of their own, so a
+ * reader combining many pieces can reuse one; false, with `out` untouched, for a series not from a block.
+ */
+export function appendBlockSeries(series: Series, out: SampleBuffer): boolean {
+  if (!(series instanceof BlockSeries)) return false;
+  series.appendTo(out);
+  return true;
+}
+
 class BlockSeries implements Series {
   constructor(
     private readonly block: Block,
@@ -247,5 +266,15 @@ class BlockSeries implements Series {
     const out = newSampleBuffer(this.labelsOnly ? 0 : this.block.sampleBound(this.id, this.mint, this.maxt));
     if (!this.labelsOnly) this.block.readSamples(this.id, this.mint, this.maxt, out);
     return out;
+  }
+
+  bound(): number {
+    return this.labelsOnly ? 0 : this.block.sampleBound(this.id, this.mint, this.maxt);
+  }
+
+  appendTo(out: SampleBuffer): void {
+    if (this.labelsOnly) return;
+    ensureSampleCapacity(out, out.length + this.bound());
+    this.block.readSamples(this.id, this.mint, this.maxt, out);
   }
 }

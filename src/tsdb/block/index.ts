@@ -1,5 +1,5 @@
 /** Persisted, immutable blocks: writing, opening for queries, listing. See FORMAT.md for the bytes on disk. */
-export { Block } from './block.js';
+export { Block, appendBlockSeries, blockSeriesBound } from './block.js';
 export { writeBlock, BlockWriteError, DEFAULT_CHUNK_SAMPLES, DEFAULT_FRAME_BYTES } from './writer.js';
 export type { WriteBlockOptions, SeriesInput } from './writer.js';
 export { listBlocks, listTieredBlocks, removeBlockLeftovers, removeColdDuplicates } from './list.js';

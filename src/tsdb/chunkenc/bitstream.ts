@@ -194,6 +194,22 @@ export class BitReader {
     this.pos = (this.pos + 7) & ~7;
   }
 
+  /** The bytes read from, for decoders that read many codes in a local loop (see readRiceRun). */
+  get bytes(): Uint8Array {
+    return this.buf;
+  }
+
+  /** Position in bits from the start of `bytes`. */
+  get bitPosition(): number {
+    return this.pos;
+  }
+
+  /** Moves to bit `p`, which must lie within the buffer (a local decoding loop hands its position back). */
+  seekBit(p: number): void {
+    if (!(p >= 0 && p <= this.endBits)) this.fail(`BUG: seek to bit ${p} outside 0..${this.endBits}`);
+    this.pos = p;
+  }
+
   readByte(): number {
     this.align();
     if (this.pos + 8 > this.endBits) this.truncated(8);

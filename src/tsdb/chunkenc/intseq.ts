@@ -5,7 +5,7 @@
  * Inputs are integers with |x| ≤ 2^50 (checked by the caller).
  */
 import type { BitReader, BitWriter } from './bitstream.js';
-import { ALL_ZERO, chooseRiceParam, MAX_RICE_K, readRice, unzigzag, writeRice, zigzag } from './rice.js';
+import { ALL_ZERO, chooseRiceParam, MAX_RICE_K, readRiceRun, writeRice, zigzag } from './rice.js';
 
 let deltas = new Float64Array(1024);
 let medianScratch = new Float64Array(1024);
@@ -98,9 +98,8 @@ export function readIntSeq(r: BitReader, dst: Float64Array, at: number, n: numbe
     return;
   }
   if (k > MAX_RICE_K) r.fail(`Rice parameter ${k} exceeds ${MAX_RICE_K}`);
-  // Deltas first, then a prefix sum: keeping the running sum out of the loop that calls readRice keeps V8 from
-  // boxing it on every iteration.
-  for (let i = at + 1; i < end; i++) dst[i] = (unzigzag(readRice(r, k)) + m) * g;
+  // Deltas first, then a prefix sum: keeping the running sum out of the decoding loop keeps V8 from boxing it.
+  readRiceRun(r, dst, at + 1, end, k, m, g);
   for (let i = at + 1; i < end; i++) dst[i] = x += dst[i]!;
   r.align();
 }

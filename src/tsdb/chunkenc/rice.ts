@@ -124,3 +124,37 @@ export function readRice(r: BitReader, k: number): number {
   }
   return q * POW2[k]! + readWide(r, k);
 }
+
+/**
+ * Reads Rice codes with parameter k (not ALL_ZERO) into dst[from..end) as (unzigzag(z) + m) * g — exactly what
+ * `(unzigzag(readRice(r, k)) + m) * g` per element gives. Codes that fit in a 32-bit window read with one look at
+ * four or five bytes (the unary quotient by counting leading ones); escapes, wide parameters and the chunk's last
+ * bytes go through readRice, which checks bounds.
+ */
+export function readRiceRun(r: BitReader, dst: Float64Array, from: number, end: number, k: number, m: number, g: number): void {
+  const buf = r.bytes;
+  // Bytes [p >>> 3, p >>> 3 + 5) must exist for the 32-bit window.
+  const fastEnd = (buf.length - 5) * 8;
+  let pos = r.bitPosition;
+  let i = from;
+  while (i < end) {
+    if (pos <= fastEnd) {
+      const b = pos >>> 3, sh = pos & 7;
+      let w = (buf[b]! << 24) | (buf[b + 1]! << 16) | (buf[b + 2]! << 8) | buf[b + 3]!;
+      if (sh !== 0) w = (w << sh) | (buf[b + 4]! >>> (8 - sh));
+      const q = Math.clz32(~w);
+      const used = q + 1 + k;
+      if (q < ESCAPE_Q && used <= 32) {
+        // q + 1 + k <= 32 keeps z = q·2^k + low below 2^31: int32 arithmetic is exact here.
+        const z = k === 0 ? q : (q << k) | ((w << (q + 1)) >>> (32 - k));
+        dst[i++] = (((z >>> 1) ^ -(z & 1)) + m) * g;
+        pos += used;
+        continue;
+      }
+    }
+    r.seekBit(pos);
+    dst[i++] = (unzigzag(readRice(r, k)) + m) * g;
+    pos = r.bitPosition;
+  }
+  r.seekBit(pos);
+}

@@ -16,7 +16,7 @@
  * COUNTER_MAX_DROP_EVERY samples. For a gauge it would cost more than all other aggregates together (every drop
  * shifts the chain) and `rate` of a gauge means nothing; a gauge's downsampled data then has no `counter`.
  */
-import { newSampleBuffer, pushSample } from '../chunkenc/samples.js';
+import { ensureSampleCapacity, newSampleBuffer, pushSample } from '../chunkenc/samples.js';
 import type { SampleAggregate, SampleBuffer } from '../types.js';
 
 /** The aggregates stored per series in a downsampled block. */
@@ -122,42 +122,71 @@ export interface CounterPart {
 export function stitchCounter(parts: readonly CounterPart[]): { chain: SampleBuffer; rawLast: number } {
   let total = 0;
   for (const p of parts) total += p.length;
-  const chain = newSampleBuffer(Math.max(1, total));
-  let prevRaw = NaN, offset = 0, lastT = -Infinity;
+  const c = new CounterChain(newSampleBuffer(Math.max(1, total)));
+  for (const p of parts) c.add(p);
+  return { chain: c.chain, rawLast: c.rawLast };
+}
+
+/**
+ * stitchCounter one piece at a time, appending to `chain` (which grows by doubling if it was sized too small), so
+ * a reader can decode each piece into one reused buffer.
+ */
+export class CounterChain {
+  /** Raw value of the last sample so far. */
+  rawLast = NaN;
+  private offset = 0;
+  private lastT = -Infinity;
   // After a piece whose raw last value is unknown (NaN: cut short by the reader), the next piece is taken to
   // continue the chain without an increase across the gap.
-  let unknownRaw = false;
-  for (const p of parts) {
-    if (p.length === 0) continue;
+  private unknownRaw = false;
+
+  constructor(readonly chain: SampleBuffer) {}
+
+  add(p: CounterPart): void {
+    if (p.length === 0) return;
+    const chain = this.chain;
     let i = 0;
-    while (i < p.length && p.t[i]! <= lastT) i++;
-    if (i === p.length) continue;
-    if (unknownRaw) {
+    while (i < p.length && p.t[i]! <= this.lastT) i++;
+    if (i === p.length) return;
+    if (this.unknownRaw) {
       const endAdj = chain.length > 0 ? chain.v[chain.length - 1]! : 0;
-      offset = endAdj - p.v[i]!;
-      prevRaw = NaN;
-      unknownRaw = false;
+      this.offset = endAdj - p.v[i]!;
+      this.rawLast = NaN;
+      this.unknownRaw = false;
     }
+    ensureSampleCapacity(chain, chain.length + p.length - i);
+    // Capacity is ensured: write in place, without a check per point.
+    const ct = chain.t, cv = chain.v, pt = p.t, pv = p.v;
+    let k = chain.length;
+    let offset = this.offset;
     if (p.adjusted) {
       // The piece's values differ from raw ones by a constant that makes its first value raw.
-      if (p.v[0]! < prevRaw) offset += prevRaw;
-      for (; i < p.length; i++) pushSample(chain, p.t[i]!, p.v[i]! + offset);
+      if (p.v[0]! < this.rawLast) offset += this.rawLast;
+      for (; i < p.length; i++, k++) {
+        ct[k] = pt[i]!;
+        cv[k] = pv[i]! + offset;
+      }
+      chain.length = k;
       const endAdj = p.v[p.length - 1]! + offset;
-      prevRaw = p.rawLast;
-      if (p.rawLast !== p.rawLast) unknownRaw = true;
+      this.rawLast = p.rawLast;
+      if (p.rawLast !== p.rawLast) this.unknownRaw = true;
       else offset = endAdj - p.rawLast;
     } else {
+      let prevRaw = this.rawLast;
       for (; i < p.length; i++) {
-        const x = p.v[i]!;
+        const x = pv[i]!;
         if (x !== x) continue;
         if (x < prevRaw) offset += prevRaw;
         prevRaw = x;
-        pushSample(chain, p.t[i]!, x + offset);
+        ct[k] = pt[i]!;
+        cv[k++] = x + offset;
       }
+      chain.length = k;
+      this.rawLast = prevRaw;
     }
-    if (chain.length > 0) lastT = chain.t[chain.length - 1]!;
+    this.offset = offset;
+    if (chain.length > 0) this.lastT = chain.t[chain.length - 1]!;
   }
-  return { chain, rawLast: prevRaw };
 }
 
 /** Folds point-aggregates into windows of `resolution`: `pick` combines a window's accumulated and next value. */
@@ -206,6 +235,21 @@ export function downsampleAggr(a: AggrSeries, resolution: number): AggrSeries {
     counter,
     counterLast: a.counterLast,
   };
+}
+
+/**
+ * Appends the points of `part` after `out`'s last time to `out` (growing it by doubling if needed): one step of
+ * concatSamples.
+ */
+export function appendAfter(out: SampleBuffer, part: SampleBuffer): void {
+  const lastT = out.length > 0 ? out.t[out.length - 1]! : -Infinity;
+  let i = 0;
+  while (i < part.length && part.t[i]! <= lastT) i++;
+  if (i === part.length) return;
+  ensureSampleCapacity(out, out.length + part.length - i);
+  out.t.set(part.t.subarray(i, part.length), out.length);
+  out.v.set(part.v.subarray(i, part.length), out.length);
+  out.length += part.length - i;
 }
 
 /** Concatenates time-ordered pieces of one aggregate, dropping points not after the previous piece's last. */

@@ -98,7 +98,7 @@ export function readAggregates(block: Block, matchers: readonly Matcher[], mint:
 /** Reads one aggregate; returns series without `__aggr__`, sorted. For 'counter', also the block's raw last value. */
 export function readAggregate(
   block: Block, matchers: readonly Matcher[], mint: number, maxt: number, aggr: Aggregate,
-): { labels: Labels; samples: () => SampleBuffer; counterLast: () => number }[] {
+): { labels: Labels; samples: () => SampleBuffer; counterLast: () => number; source: Series }[] {
   const sel = block.select([...matchers, new Matcher('=', AGGR_LABEL, aggr)], mint, maxt);
   const lasts = aggr === 'counter'
     ? new Map(block.select([...matchers, new Matcher('=', AGGR_LABEL, COUNTER_LAST)], block.meta.minTime, block.meta.maxTime)
@@ -108,6 +108,7 @@ export function readAggregate(
     const labels = splitAggr(s.labels).labels;
     return {
       labels,
+      source: s,
       samples: () => s.samples(),
       counterLast: () => {
         const ls = lasts?.get(labelsKey(labels))?.samples();

@@ -9,10 +9,10 @@
 import { compareLabels, labelsKey, type Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import { newSampleBuffer } from '../chunkenc/samples.js';
-import type { Block } from '../block/index.js';
+import { appendBlockSeries, blockSeriesBound, type Block } from '../block/index.js';
 import { MergeQuerier, type QuerySource } from '../querier.js';
 import type { Querier, SampleBuffer, SelectHints, Series } from '../types.js';
-import { avgOf, concatSamples, stitchCounter, type CounterPart, type ReadAggregate } from './aggregate.js';
+import { appendAfter, avgOf, CounterChain, type ReadAggregate } from './aggregate.js';
 import { AGGR_LABEL, readAggregate } from './block-io.js';
 
 /** Half-open time interval [from, to) in ms. */
@@ -78,7 +78,21 @@ export function planStretches(
 
 type Piece =
   | { kind: 'raw'; series: Series }
-  | { kind: 'aggr'; samples: () => SampleBuffer; counterLast: () => number };
+  /** `source`: the block series the points are read from as they are stored, when they are (not for avg). */
+  | { kind: 'aggr'; samples: () => SampleBuffer; counterLast: () => number; source?: Series };
+
+/** Where stored aggregate pieces are decoded, one at a time, before being copied into their series' buffer. */
+const scratch = newSampleBuffer(1024);
+
+/** A stored piece's points, decoded into `scratch` when they come straight from a block. */
+function pieceSamples(p: Piece): SampleBuffer {
+  if (p.kind === 'raw') return p.series.samples();
+  if (p.source !== undefined) {
+    scratch.length = 0;
+    if (appendBlockSeries(p.source, scratch)) return scratch;
+  }
+  return p.samples();
+}
 
 function ones(b: SampleBuffer): SampleBuffer {
   const out = newSampleBuffer(Math.max(1, b.length));
@@ -101,20 +115,28 @@ class TieredSeries implements Series {
 
   samples(): SampleBuffer {
     if (this.cached) return this.cached;
-    if (this.aggr === 'counter') {
-      const parts: CounterPart[] = this.pieces.map((p) => {
-        if (p.kind === 'raw') return { ...p.series.samples(), adjusted: false, rawLast: NaN };
-        return { ...p.samples(), adjusted: true, rawLast: p.counterLast() };
-      });
-      this.cached = stitchCounter(parts).chain;
-    } else {
-      this.cached = concatSamples(this.pieces.map((p) => {
-        if (p.kind === 'aggr') return p.samples();
-        const s = p.series.samples();
-        return this.aggr === 'count' ? ones(s) : s;
-      }));
-    }
-    return this.cached;
+    // Sized once, from the stored pieces' chunk headers and the other pieces' buffers, so that the stored pieces
+    // need no buffer of their own and `out` never grows.
+    let bound = 0;
+    const own: (SampleBuffer | null)[] = this.pieces.map((p) => {
+      const b = p.kind === 'aggr' && p.source !== undefined ? blockSeriesBound(p.source) : -1;
+      if (b >= 0) {
+        bound += b;
+        return null;
+      }
+      const s = p.kind === 'raw' ? p.series.samples() : p.samples();
+      bound += s.length;
+      return s;
+    });
+    const out = newSampleBuffer(bound);
+    const chain = this.aggr === 'counter' ? new CounterChain(out) : null;
+    this.pieces.forEach((p, i) => {
+      const s = own[i] ?? pieceSamples(p);
+      if (chain) chain.add({ t: s.t, v: s.v, length: s.length, adjusted: p.kind === 'aggr', rawLast: p.kind === 'aggr' ? p.counterLast() : NaN });
+      else appendAfter(out, p.kind === 'raw' && this.aggr === 'count' ? ones(s) : s);
+    });
+    this.cached = out;
+    return out;
   }
 }
 
@@ -169,7 +191,9 @@ export class TieredQuerier implements Querier {
             if (s) add(c.labels, { kind: 'aggr', samples: () => avgOf(s.samples(), c.samples()), counterLast: nan });
           }
         } else {
-          for (const s of readAggregate(b, matchers, from, to, aggr)) add(s.labels, { kind: 'aggr', samples: s.samples, counterLast: s.counterLast });
+          for (const s of readAggregate(b, matchers, from, to, aggr)) {
+            add(s.labels, { kind: 'aggr', samples: s.samples, counterLast: s.counterLast, source: s.source });
+          }
         }
       }
     }

@@ -12,7 +12,7 @@
  * series. Refs are stable across restarts: WAL replay re-creates each series at its logged slot and generation.
  */
 import { XorAppender, decodeXorInto } from '../chunkenc/xor.js';
-import { newSampleBuffer } from '../chunkenc/samples.js';
+import { newSampleBuffer, pushSample } from '../chunkenc/samples.js';
 import { METRIC_NAME, compareLabels, hashLabels, type Label, type Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import { AppendStatus, type SampleBuffer, type SelectHints, type Series, type SeriesRef } from '../types.js';
@@ -90,6 +90,10 @@ export interface TruncateResult {
   removedChunks: number;
 }
 
+/** Samples per decoding arena of Head.select (8 MiB per array). */
+const ARENA_SAMPLES = 1 << 20;
+const EMPTY_F64 = new Float64Array(0);
+
 const scratchF64 = new Float64Array(2);
 const scratchU32 = new Uint32Array(scratchF64.buffer);
 
@@ -162,6 +166,8 @@ export class Head {
   /** WAL refs replay met under labels that already had another ref (see replaySeries). */
   private replayAliases = new Map<number, number>();
   private refScratch = new Float64Array(256);
+  /** Scratch chunk readChunks hands out for a series' newest sample (sinks copy what they keep). */
+  private readonly oneSample = new XorAppender(32);
   /** Reused buffer of the samples record logged per commit (BatchLog consumes it within the call). */
   private recordScratch = new Uint8Array(0);
 
@@ -514,6 +520,7 @@ export class Head {
   /** Upper bound of the slot's samples in [mint, maxt] (whole overlapping chunks): a buffer size that never grows. */
   sampleBound(s: number, mint: number, maxt: number, latestOnly = false): number {
     if (latestOnly) {
+      if (this.lastInRange(s, mint, maxt)) return 1;
       const app = this.open[s];
       if (app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt) return app.numSamples;
       const c = this.newestOverlapping(s, mint, maxt);
@@ -536,6 +543,10 @@ export class Head {
    */
   samplesInto(s: number, mint: number, maxt: number, out: SampleBuffer, latestOnly = false): void {
     if (latestOnly) {
+      if (this.lastInRange(s, mint, maxt)) {
+        pushSample(out, this.lastT[s]!, this.lastV[s]!);
+        return;
+      }
       const app = this.open[s];
       if (app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt) {
         decodeXorInto(app.bytes(), mint, maxt, out);
@@ -557,22 +568,59 @@ export class Head {
   }
 
   /**
+   * True if the slot's newest sample lies in [mint, maxt] and is the open chunk's last one: then it is the newest
+   * sample in the range, readable from lastT/lastV without decoding (the common read of an instant query at "now").
+   */
+  private lastInRange(s: number, mint: number, maxt: number): boolean {
+    const lt = this.lastT[s]!;
+    if (lt > maxt || lt < mint) return false;
+    const app = this.open[s];
+    return app !== undefined && app.numSamples > 0 && app.maxT === lt;
+  }
+
+  /**
    * Series matching all matchers with samples in [mint, maxt], sorted by labels, samples decoded. With
    * `hints.labelsOnly`, series whose time span overlaps the range are returned with no samples.
    */
   select(matchers: readonly Matcher[], mint: number, maxt: number, hints?: SelectHints): BufferedSeries[] {
     const slots = this.postings.select(matchers);
     const out: BufferedSeries[] = [];
-    const labelsOnly = hints?.labelsOnly === true;
+    if (hints?.labelsOnly === true) {
+      for (let i = 0; i < slots.length; i++) {
+        const s = slots[i]!;
+        if (this.firstT[s]! > maxt || this.lastT[s]! < mint) continue;
+        out.push(new BufferedSeries(this.labelsOf(s), newSampleBuffer(1)));
+      }
+      return out.sort((a, b) => compareLabels(a.labels, b.labels));
+    }
     const latestOnly = hints?.latestOnly === true;
+    // Every series decodes into its exactly sized share of an arena of up to ARENA_SAMPLES samples: a few typed
+    // arrays per select, not two per series (allocating those dominated selects of many short series), and never
+    // one huge allocation for a select of the whole head (compaction).
+    const bounds = new Int32Array(slots.length);
+    let left = 0;
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]!;
       if (this.firstT[s]! > maxt || this.lastT[s]! < mint) continue;
-      const buf = newSampleBuffer(labelsOnly ? 1 : this.sampleBound(s, mint, maxt, latestOnly));
-      if (!labelsOnly) {
-        this.samplesInto(s, mint, maxt, buf, latestOnly);
-        if (buf.length === 0) continue;
+      bounds[i] = this.sampleBound(s, mint, maxt, latestOnly);
+      left += bounds[i]!;
+    }
+    let arenaT = EMPTY_F64, arenaV = EMPTY_F64, at = 0;
+    for (let i = 0; i < slots.length; i++) {
+      const n = bounds[i]!;
+      if (n === 0) continue;
+      if (at + n > arenaT.length) {
+        const size = Math.min(left, Math.max(n, ARENA_SAMPLES));
+        arenaT = new Float64Array(size);
+        arenaV = new Float64Array(size);
+        at = 0;
       }
+      left -= n;
+      const s = slots[i]!;
+      const buf: SampleBuffer = { t: arenaT.subarray(at, at + n), v: arenaV.subarray(at, at + n), length: 0 };
+      at += n;
+      this.samplesInto(s, mint, maxt, buf, latestOnly);
+      if (buf.length === 0) continue;
       out.push(new BufferedSeries(this.labelsOf(s), buf));
     }
     return out.sort((a, b) => compareLabels(a.labels, b.labels));
@@ -608,6 +656,14 @@ export class Head {
     const app = this.open[s];
     const openOverlaps = app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt;
     if (latestOnly) {
+      if (this.lastInRange(s, mint, maxt)) {
+        // The newest sample alone, as a one-sample chunk: the reader then copies and decodes one sample, not 120.
+        const one = this.oneSample;
+        one.reset();
+        one.append(this.lastT[s]!, this.lastV[s]!);
+        sink.chunk(one.bytes(), this.lastT[s]!, this.lastT[s]!, 1);
+        return this.labelsOf(s);
+      }
       // Only the newest overlapping chunk: it holds the series' newest sample in [mint, maxt].
       if (openOverlaps) {
         sink.chunk(app.bytes(), app.minT, app.maxT, app.numSamples);
