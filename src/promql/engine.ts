@@ -186,6 +186,17 @@ function distinctOnceNameDropped(d: readonly SeriesData[]): boolean {
   return keys.size === d.length;
 }
 
+/**
+ * Records `owner` (a series of a range-function call) as the producer of `labels` in the call's output: two series
+ * that give one label set once `__name__` is dropped is Prometheus's duplicate-labelset error.
+ */
+function claimLabelset(owners: Map<string, SeriesData | CallColumn>, labels: Labels, owner: SeriesData | CallColumn): void {
+  const k = keyOf(labels);
+  const prev = owners.get(k);
+  if (prev && prev !== owner) throw new ExecutionError('vector cannot contain metrics with the same labelset');
+  owners.set(k, owner);
+}
+
 function metricNameOf(ls: Labels): string | undefined {
   for (const l of ls) if (l.name === METRIC_NAME) return l.value;
   return undefined;
@@ -653,12 +664,7 @@ class Evaluator {
       const j = k - c.first;
       if (j < 0 || j >= c.vals.length || c.has[j] === 0) continue;
       const labels = keepName ? c.labels : (c.noName ??= dropMetricName(c.labels));
-      if (owners) {
-        const key = keyOf(labels);
-        const owner = owners.get(key);
-        if (owner && owner !== c) throw new ExecutionError('vector cannot contain metrics with the same labelset');
-        owners.set(key, c);
-      }
+      if (owners) claimLabelset(owners, labels, c);
       out.push({ labels, v: c.vals[j]!, t: ts });
     }
     this.ctx.addSamples(cols.held[k]!);
@@ -711,12 +717,7 @@ class Evaluator {
         const v = (w.aggregate === 'count' && name === 'count_over_time' ? SUM_OVER_TIME : rangeFn)(w, call);
         if (v === null) continue;
         const labels = keepName ? w.labels : (w.noName ??= dropMetricName(w.labels));
-        if (owners) {
-          const k = keyOf(labels);
-          const owner = owners.get(k);
-          if (owner && owner !== w) throw new ExecutionError('vector cannot contain metrics with the same labelset');
-          owners.set(k, w);
-        }
+        if (owners) claimLabelset(owners, labels, w);
         out.push({ labels, v, t: ts });
       }
       this.ctx.addSamples(held);

@@ -2,17 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { testWorkerScript } from './test-support.js';
 import { medianMax, runIsolation } from './testing/isolation.js';
 
+/** 10 targets × 500 series scraped every second, 5 000 history series over an hour, two query loops for 4.5 s. */
+const SCRAPING = { targets: 10, seriesPerTarget: 500, historySeries: 5000, historyMs: 3600_000, durationMs: 4500, queryLoops: 2 };
+
 describe('queries never stall ingestion', () => {
   // Retries: on a machine whose other processes starve this one (load 15+ on 2 cores), a scrape can miss its
   // 900 ms timeout with no query running; a regression (queries on the main thread) fails every attempt.
   it('keeps 10 targets × 500 series scraped every second on time while heavy queries run', { retry: 2 }, async () => {
     const res = await runIsolation({
-      targets: 10,
-      seriesPerTarget: 500,
-      historySeries: 5000,
-      historyMs: 3600_000,
-      durationMs: 4500,
-      queryLoops: 2,
+      ...SCRAPING,
       script: await testWorkerScript(),
     });
     const d = medianMax(res.delaysMs), loop = medianMax(res.loopDelaysMs);
@@ -35,12 +33,7 @@ describe('queries never stall ingestion', () => {
     // cost units, near the inline bound (50 k), so every query runs on the main thread unless another one already
     // did in the same loop turn.
     const res = await runIsolation({
-      targets: 10,
-      seriesPerTarget: 500,
-      historySeries: 5000,
-      historyMs: 3600_000,
-      durationMs: 4500,
-      queryLoops: 2,
+      ...SCRAPING,
       query: 'max_over_time({__name__=~"history_[1-3]"}[10m])',
       queryRangeMs: 600_000,
       queryStepMs: 60_000,
