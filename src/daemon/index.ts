@@ -24,6 +24,7 @@ import { Alerting } from './alerting.js';
 import { workersOnline } from './heap.js';
 import { scheduleBlockCompaction, type CompactionSchedule } from '../tsdb/compact/schedule.js';
 import { compactorOptions } from '../tsdb/compact/options.js';
+import { frameCache } from '../tsdb/block/frame-cache.js';
 // Deep imports on purpose: the remote index also exports the wire codecs, which load protobufjs and snappy.
 import { AppenderTap } from '../remote/tap.js';
 import { registerRemote } from '../remote/routes.js';
@@ -89,6 +90,9 @@ export class Daemon {
     // prom-client samples event-loop delay with a libuv timer; its default 10 ms wakes the idle loop 100 times a
     // second (a measurable share of an ingesting daemon's CPU). 100 ms still catches every stall that delays scrapes.
     client.collectDefaultMetrics({ eventLoopMonitoringPrecision: 100 });
+    // This thread reads blocks only to compact them, in one pass: a few frames of cache serve it (queries over
+    // blocks run in the workers, each with its own full-size cache).
+    frameCache.setBudget(1024 * 1024);
     const http = createHttpServer(logger);
     let daemon: Daemon | null = null;
     http.router.add(['GET', 'HEAD'], '/-/healthy', () => text(200, 'vigil is Healthy.\n'));

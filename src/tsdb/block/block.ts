@@ -15,14 +15,13 @@ import { BlockFormatError } from './errors.js';
 import { CHUNKS_HEADER_BYTES, CHUNKS_MAGIC, Compression, FORMAT_VERSION, decodeIndexFile, type IndexData } from './index-format.js';
 import { CHUNKS_FILE, INDEX_FILE, readMeta, type BlockMeta } from './meta.js';
 import { postingsForMatchers } from './postings.js';
+import { frameCache, type FrameEntry } from './frame-cache.js';
 
-/** Decompressed frames kept per open block: a frame is about 64 KiB raw, so at most about 1 MiB per block. Scans
- * read frames in order, so a small cache serves them; it mostly saves re-reads by queries close in time. */
-const FRAME_CACHE_ENTRIES = 16;
 
 export class Block {
   private closed = false;
-  private readonly frameCache = new Map<number, Uint8Array>();
+  /** This block's decompressed frames held in the thread's shared cache (frame-cache.ts). */
+  private readonly frames = new Map<number, FrameEntry>();
 
   private constructor(
     readonly meta: BlockMeta,
@@ -131,7 +130,7 @@ export class Block {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.frameCache.clear();
+    frameCache.drop(this.frames);
     closeSync(this.fd);
   }
 
@@ -197,12 +196,8 @@ export class Block {
   }
 
   private frame(f: number): Uint8Array {
-    const cached = this.frameCache.get(f);
-    if (cached) {
-      this.frameCache.delete(f);
-      this.frameCache.set(f, cached);
-      return cached;
-    }
+    const cached = frameCache.get(this.frames, f);
+    if (cached) return cached;
     const ix = this.ix;
     const len = ix.frameStoredLen[f]!;
     const stored = Buffer.allocUnsafe(len);
@@ -223,8 +218,7 @@ export class Block {
     if (raw.length !== ix.frameRawLen[f]) {
       throw new BlockFormatError(this.chunksFile, `frame ${f}: ${raw.length} bytes decompressed, index says ${ix.frameRawLen[f]}`);
     }
-    if (this.frameCache.size >= FRAME_CACHE_ENTRIES) this.frameCache.delete(this.frameCache.keys().next().value!);
-    this.frameCache.set(f, raw);
+    frameCache.put(this.frames, f, raw);
     return raw;
   }
 
