@@ -118,6 +118,29 @@ export function exprType(e: Expr): ValueType {
   }
 }
 
+/** True if `pred` holds for `e` or any expression inside it (a matrix selector's vector selector included). */
+export function someNode(e: Expr, pred: (n: Expr) => boolean): boolean {
+  if (pred(e)) return true;
+  switch (e.type) {
+    case 'NumberLiteral':
+    case 'StringLiteral':
+    case 'VectorSelector':
+      return false;
+    case 'MatrixSelector':
+      return someNode(e.vs, pred);
+    case 'SubqueryExpr':
+    case 'UnaryExpr':
+    case 'ParenExpr':
+      return someNode(e.expr, pred);
+    case 'Call':
+      return e.args.some((a) => someNode(a, pred));
+    case 'AggregateExpr':
+      return someNode(e.expr, pred) || (e.param !== null && someNode(e.param, pred));
+    case 'BinaryExpr':
+      return someNode(e.lhs, pred) || someNode(e.rhs, pred);
+  }
+}
+
 /** Prometheus's user-facing names for value types, used in error messages. */
 export function documentedType(t: ValueType): string {
   switch (t) {

@@ -16,6 +16,7 @@ import type { SelectHints } from '../tsdb/types.js';
 import type { Head } from '../tsdb/head/head.js';
 import { TieredQuerier, tierSet } from '../tsdb/downsample/index.js';
 import { Engine, type Expr, type Value } from '../promql/index.js';
+import { someNode } from '../promql/ast.js';
 import type { SelectorRange } from './plan.js';
 
 /**
@@ -79,24 +80,7 @@ export function blocksUntouched(ranges: readonly SelectorRange[], blocks: readon
 
 /** True if `expr` holds a subquery, whose inner steps the outer step count does not bound. */
 export function hasSubquery(expr: Expr): boolean {
-  switch (expr.type) {
-    case 'SubqueryExpr':
-      return true;
-    case 'NumberLiteral':
-    case 'StringLiteral':
-    case 'VectorSelector':
-    case 'MatrixSelector':
-      return false;
-    case 'Call':
-      return expr.args.some(hasSubquery);
-    case 'AggregateExpr':
-      return hasSubquery(expr.expr) || (expr.param !== null && hasSubquery(expr.param));
-    case 'BinaryExpr':
-      return hasSubquery(expr.lhs) || hasSubquery(expr.rhs);
-    case 'UnaryExpr':
-    case 'ParenExpr':
-      return hasSubquery(expr.expr);
-  }
+  return someNode(expr, (n) => n.type === 'SubqueryExpr');
 }
 
 /**

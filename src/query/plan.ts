@@ -5,7 +5,7 @@
  * exactly these ranges from the head and estimates the query's size from them.
  */
 import type { Matcher } from '../model/matcher.js';
-import type { AtModifier, Expr } from '../promql/ast.js';
+import { someNode, type AtModifier, type Expr } from '../promql/ast.js';
 
 /** One selector's read: series matching all `matchers` with samples in [mint, maxt] (inclusive, ms). */
 export interface SelectorRange {
@@ -99,24 +99,6 @@ export function selectorRanges(expr: Expr, start: number, end: number, opts: Pla
  * result computed in one range query cannot be reused for another range.
  */
 export function dependsOnQueryRange(expr: Expr): boolean {
-  switch (expr.type) {
-    case 'NumberLiteral':
-    case 'StringLiteral':
-      return false;
-    case 'VectorSelector':
-      return expr.at !== null && expr.at.kind !== 'time';
-    case 'MatrixSelector':
-      return expr.vs.at !== null && expr.vs.at.kind !== 'time';
-    case 'SubqueryExpr':
-      return (expr.at !== null && expr.at.kind !== 'time') || dependsOnQueryRange(expr.expr);
-    case 'Call':
-      return expr.args.some(dependsOnQueryRange);
-    case 'AggregateExpr':
-      return dependsOnQueryRange(expr.expr) || (expr.param !== null && dependsOnQueryRange(expr.param));
-    case 'BinaryExpr':
-      return dependsOnQueryRange(expr.lhs) || dependsOnQueryRange(expr.rhs);
-    case 'UnaryExpr':
-    case 'ParenExpr':
-      return dependsOnQueryRange(expr.expr);
-  }
+  return someNode(expr, (n) =>
+    (n.type === 'VectorSelector' || n.type === 'SubqueryExpr') && n.at !== null && n.at.kind !== 'time');
 }
