@@ -8,6 +8,7 @@ import { ExecutionError, TimeoutError } from '../model/errors.js';
 import type { Head } from '../tsdb/head/head.js';
 import type { SelectorRange } from './plan.js';
 import { SnapshotBuilder, type HeadSnapshot } from './snapshot.js';
+import { resized } from '../model/typed-arrays.js';
 
 export const TOO_MANY_SAMPLES = 'query processing would load too many samples into memory in query execution';
 
@@ -66,9 +67,9 @@ export async function prefetchHead(head: Head, ranges: readonly SelectorRange[],
         continue;
       }
       if (n === refs.length) {
-        refs = grow(refs);
-        mints = grow(mints);
-        maxts = grow(maxts);
+        refs = resized(refs, 2 * refs.length);
+        mints = resized(mints, 2 * mints.length);
+        maxts = resized(maxts, 2 * maxts.length);
         const l = new Uint8Array(latest.length * 2);
         l.set(latest);
         latest = l;
@@ -95,8 +96,3 @@ export async function prefetchHead(head: Head, ranges: readonly SelectorRange[],
   return { snapshot: b.finish(), samples: b.samples, series };
 }
 
-function grow(a: Float64Array): Float64Array {
-  const b = new Float64Array(a.length * 2);
-  b.set(a);
-  return b;
-}

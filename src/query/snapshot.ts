@@ -11,6 +11,7 @@ import { chunkNumSamples, decodeChunkInto, newSampleBuffer } from '../tsdb/chunk
 import type { QuerySource } from '../tsdb/querier.js';
 import type { SampleBuffer, SelectHints, Series } from '../tsdb/types.js';
 import { StringPacker, packedTransfer, stringTable, type PackedStrings } from './strings.js';
+import { resized } from '../model/typed-arrays.js';
 
 export interface HeadSnapshot {
   labels: PackedStrings;
@@ -49,9 +50,9 @@ export class SnapshotBuilder {
   chunk(bytes: Uint8Array, minT: number, maxT: number, numSamples: number): void {
     if (this.nChunks === this.minT.length) {
       const c = this.nChunks * 2;
-      this.minT = growF64(this.minT, c);
-      this.maxT = growF64(this.maxT, c);
-      this.byteEnd = growI32(this.byteEnd, c);
+      this.minT = resized(this.minT, c);
+      this.maxT = resized(this.maxT, c);
+      this.byteEnd = resized(this.byteEnd, c);
     }
     const need = this.nBytes + bytes.length;
     if (need > this.bytes.length) {
@@ -75,8 +76,8 @@ export class SnapshotBuilder {
     const first = this.nSeries === 0 ? 0 : this.chunkEnd[this.nSeries - 1]!;
     if (this.nChunks === first) return;
     if (this.nSeries === this.chunkEnd.length) {
-      this.chunkEnd = growI32(this.chunkEnd, this.nSeries * 2);
-      this.labelEnd = growI32(this.labelEnd, this.nSeries * 2);
+      this.chunkEnd = resized(this.chunkEnd, this.nSeries * 2);
+      this.labelEnd = resized(this.labelEnd, this.nSeries * 2);
     }
     for (const l of labels) {
       this.labels.push(l.name);
@@ -105,17 +106,6 @@ export class SnapshotBuilder {
   }
 }
 
-function growF64(a: Float64Array, c: number): Float64Array {
-  const b = new Float64Array(c);
-  b.set(a);
-  return b;
-}
-
-function growI32(a: Int32Array, c: number): Int32Array {
-  const b = new Int32Array(c);
-  b.set(a);
-  return b;
-}
 
 class DecodedSeries implements Series {
   constructor(readonly labels: Labels, private readonly buf: SampleBuffer) {}

@@ -3,6 +3,7 @@
  * occurrence as an index into that table. Typed arrays are transferred without copying, whereas cloning an array of
  * tens of thousands of strings would hold the sending and the receiving thread for milliseconds each.
  */
+import { resized } from '../model/typed-arrays.js';
 
 export interface PackedStrings {
   /** UTF-8 of the distinct strings, back to back; string k is bytes [ends[k-1], ends[k]) (ends[-1] reads 0). */
@@ -39,11 +40,11 @@ export class StringPacker {
         this.bytes = b;
       }
       this.used += this.bytes.write(s, this.used, 'utf8');
-      if (id === this.ends.length) this.ends = grow(this.ends);
+      if (id === this.ends.length) this.ends = resized(this.ends, 2 * this.ends.length);
       this.ends[id] = this.used;
       this.index.set(s, id);
     }
-    if (this.n === this.ids.length) this.ids = grow(this.ids);
+    if (this.n === this.ids.length) this.ids = resized(this.ids, 2 * this.ids.length);
     this.ids[this.n++] = id;
   }
 
@@ -57,11 +58,6 @@ export class StringPacker {
   }
 }
 
-function grow(a: Int32Array): Int32Array {
-  const b = new Int32Array(a.length * 2);
-  b.set(a);
-  return b;
-}
 
 /** The table of distinct strings of a pack (index it with `ids`). */
 export function stringTable(p: PackedStrings): string[] {

@@ -10,6 +10,7 @@
  * A scrape usually lists its series in the same order as the last one: `lookup()` first tries the entry that held
  * the same position last time (one byte comparison, no hashing) before hashing.
  */
+import { resized } from '../model/typed-arrays.js';
 
 /** Entry flag: metric relabeling dropped the series (ref is 0). */
 export const DROPPED = 1;
@@ -265,19 +266,14 @@ export class SeriesCache {
   }
 
   private growEntries(c: number): void {
-    const f64 = (x: Float64Array) => { const y = new Float64Array(c); y.set(x); return y; };
-    const i32 = (x: Int32Array) => { const y = new Int32Array(c); y.set(x); return y; };
-    const u8 = (x: Uint8Array) => { const y = new Uint8Array(c); y.set(x); return y; };
-    this.ref = f64(this.ref);
-    this.seen = i32(this.seen);
-    this.prev = i32(this.prev);
-    this.flags = u8(this.flags);
-    const h = new Uint32Array(c);
-    h.set(this.hash);
-    this.hash = h;
-    this.keyOff = i32(this.keyOff);
-    this.keyLen = i32(this.keyLen);
-    this.live = u8(this.live);
+    this.ref = resized(this.ref, c);
+    this.seen = resized(this.seen, c);
+    this.prev = resized(this.prev, c);
+    this.flags = resized(this.flags, c);
+    this.hash = resized(this.hash, c);
+    this.keyOff = resized(this.keyOff, c);
+    this.keyLen = resized(this.keyLen, c);
+    this.live = resized(this.live, c);
     this.cap = c;
   }
 }

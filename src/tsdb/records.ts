@@ -184,10 +184,13 @@ const COMPACT_FIXED = HEADER + 8;
 /** Value (8) + two varints of at most 8 bytes (7 bits each, values below 2^53). */
 const COMPACT_MAX_PER_SAMPLE = 24;
 
-function checkScratch(scratch: Uint8Array, size: number): void {
+/** `size` bytes to encode into: the start of `scratch` (checked: large enough, 8-byte aligned), or a new array. */
+function recordBuffer(size: number, scratch: Uint8Array | undefined): Uint8Array {
+  if (scratch === undefined) return new Uint8Array(size);
   if (scratch.length < size || (scratch.byteOffset & 7) !== 0) {
     throw new RangeError(`samples record scratch of ${scratch.length} bytes at offset ${scratch.byteOffset} cannot hold ${size} aligned bytes`);
   }
+  return scratch.subarray(0, size);
 }
 
 /**
@@ -203,44 +206,42 @@ export function encodeSamplesRecord(
   n: number,
   scratch?: Uint8Array,
 ): Uint8Array {
-  const max = samplesRecordSize(n);
-  let out: Uint8Array;
-  if (scratch === undefined) out = new Uint8Array(max);
-  else {
-    checkScratch(scratch, max);
-    out = scratch;
-  }
+  const out = recordBuffer(samplesRecordSize(n), scratch);
   writeHeader(out, RecordType.SamplesCompact, n);
   const base = n > 0 ? t[0]! : 0;
   const dv = new DataView(out.buffer, out.byteOffset, COMPACT_FIXED);
   dv.setFloat64(HEADER, base, true);
   // The buffer starts 8-aligned, so the value column can be written as a typed-array view.
   new Float64Array(out.buffer, out.byteOffset + COMPACT_FIXED, n).set(v.subarray(0, n));
-  let p = COMPACT_FIXED + 8 * n;
-  let prev = 0;
-  for (let i = 0; i < n; i++) {
-    const d = refs[i]! - prev;
-    prev = refs[i]!;
-    if ((d | 0) === d && d >= 0 && d < 64) out[p++] = d << 1;
-    else if (Number.isInteger(d) && d >= -MAX_DELTA && d <= MAX_DELTA) p = putZigzag(out, p, d);
-    else return encodeColumnSamplesRecord(refs, t, v, n, scratch);
-  }
+  let p = putDeltas(out, COMPACT_FIXED + 8 * n, refs, n, 0);
+  if (p < 0) return encodeColumnSamplesRecord(refs, t, v, n, scratch);
   // A scrape's batch has one timestamp: all steps 0, one fill instead of a loop of checks.
   let same = 0;
   while (same < n && t[same] === base) same++;
   if (same === n) {
     out.fill(0, p, p + n);
-    return scratch === undefined ? out.slice(0, p + n) : out.subarray(0, p + n);
-  }
-  prev = base;
-  for (let i = 0; i < n; i++) {
-    const d = t[i]! - prev;
-    prev = t[i]!;
-    if ((d | 0) === d && d >= 0 && d < 64) out[p++] = d << 1;
-    else if (Number.isInteger(d) && d >= -MAX_DELTA && d <= MAX_DELTA) p = putZigzag(out, p, d);
-    else return encodeColumnSamplesRecord(refs, t, v, n, scratch);
+    p += n;
+  } else {
+    p = putDeltas(out, p, t, n, base);
+    if (p < 0) return encodeColumnSamplesRecord(refs, t, v, n, scratch);
   }
   return scratch === undefined ? out.slice(0, p) : out.subarray(0, p);
+}
+
+/**
+ * Writes the steps between consecutive `col[0..n)` values, starting from `prev`, as one byte each where they are
+ * small and non-negative, else as zigzag varints, from position `p`. Returns the position after them, or -1 if a
+ * step is not an integer of at most MAX_DELTA (the batch then needs the column layout).
+ */
+function putDeltas(out: Uint8Array, p: number, col: Float64Array, n: number, prev: number): number {
+  for (let i = 0; i < n; i++) {
+    const d = col[i]! - prev;
+    prev = col[i]!;
+    if ((d | 0) === d && d >= 0 && d < 64) out[p++] = d << 1;
+    else if (Number.isInteger(d) && d >= -MAX_DELTA && d <= MAX_DELTA) p = putZigzag(out, p, d);
+    else return -1;
+  }
+  return p;
 }
 
 /** Writes zigzag(d) as an unsigned LEB128 varint at `p`; returns the position after it. |d| <= MAX_DELTA. */
@@ -269,13 +270,7 @@ export function encodeColumnSamplesRecord(
   n: number,
   scratch?: Uint8Array,
 ): Uint8Array {
-  const size = HEADER + 24 * n;
-  let out: Uint8Array;
-  if (scratch === undefined) out = new Uint8Array(size);
-  else {
-    checkScratch(scratch, size);
-    out = scratch.subarray(0, size);
-  }
+  const out = recordBuffer(HEADER + 24 * n, scratch);
   writeHeader(out, RecordType.Samples, n);
   const cols = new Float64Array(out.buffer, out.byteOffset + HEADER, 3 * n);
   cols.set(refs.subarray(0, n), 0);

@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { METRIC_NAME, type Label, type Labels } from '../../model/labels.js';
 import { parseErrorAt, tokenErrorAt, type ParseError } from './errors.js';
 import type { ExpositionFormat, MetricType } from './types.js';
+import { resized } from '../../model/typed-arrays.js';
 
 // Node's Buffer has undocumented but long-stable slice decoders that skip toString()'s argument handling.
 interface FastSlices {
@@ -151,8 +152,8 @@ export class Cursor {
     if (this.isNameLabel(ns, ne)) this.failDuplicate(ns, ne);
     for (let k = 0; k < n; k++) if (this.sameBytes(offs[4 * k]!, offs[4 * k + 1]!, ns, ne)) this.failDuplicate(ns, ne);
     if (4 * n + 4 > offs.length) {
-      offs = this.labelOffs = grow32(offs);
-      this.labelEsc = grow8(this.labelEsc);
+      offs = this.labelOffs = resized(offs, 2 * offs.length);
+      this.labelEsc = resized(this.labelEsc, 2 * this.labelEsc.length);
     }
     offs[4 * n] = ns; offs[4 * n + 1] = ne; offs[4 * n + 2] = vs; offs[4 * n + 3] = ve;
     this.labelEsc[n] = esc ? 1 : 0;
@@ -165,8 +166,8 @@ export class Cursor {
     let offs = this.exOffs;
     for (let k = 0; k < n; k++) if (this.sameBytes(offs[4 * k]!, offs[4 * k + 1]!, ns, ne)) this.failDuplicate(ns, ne);
     if (4 * n + 4 > offs.length) {
-      offs = this.exOffs = grow32(offs);
-      this.exEsc = grow8(this.exEsc);
+      offs = this.exOffs = resized(offs, 2 * offs.length);
+      this.exEsc = resized(this.exEsc, 2 * this.exEsc.length);
     }
     offs[4 * n] = ns; offs[4 * n + 1] = ne; offs[4 * n + 2] = vs; offs[4 * n + 3] = ve;
     this.exEsc[n] = esc ? 1 : 0;
@@ -220,14 +221,3 @@ export class Cursor {
   }
 }
 
-function grow32(a: Int32Array): Int32Array {
-  const n = new Int32Array(a.length * 2);
-  n.set(a);
-  return n;
-}
-
-function grow8(a: Uint8Array): Uint8Array {
-  const n = new Uint8Array(a.length * 2);
-  n.set(a);
-  return n;
-}

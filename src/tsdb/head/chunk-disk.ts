@@ -19,6 +19,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from '../wal/frame.js';
+import { resized } from '../../model/typed-arrays.js';
 
 /** Directory name under the data directory. */
 export const CHUNKS_HEAD_DIR = 'chunks_head';
@@ -132,17 +133,12 @@ export class PersistedChunks {
 
   private grow(): void {
     const c = this.refs.length * 2;
-    const f = (a: Float64Array) => { const b = new Float64Array(c); b.set(a); return b; };
-    this.refs = f(this.refs);
-    this.minTs = f(this.minTs);
-    this.maxTs = f(this.maxTs);
-    this.lastVs = f(this.lastVs);
-    const counts = new Uint16Array(c);
-    counts.set(this.counts);
-    this.counts = counts;
-    const nexts = new Int32Array(c);
-    nexts.set(this.nexts);
-    this.nexts = nexts;
+    this.refs = resized(this.refs, c);
+    this.minTs = resized(this.minTs, c);
+    this.maxTs = resized(this.maxTs, c);
+    this.lastVs = resized(this.lastVs, c);
+    this.counts = resized(this.counts, c);
+    this.nexts = resized(this.nexts, c);
   }
 
   private growSlots(min: number): void {

@@ -13,6 +13,7 @@
  */
 import { XorAppender, decodeXorInto } from '../chunkenc/xor.js';
 import { newSampleBuffer, pushSample } from '../chunkenc/samples.js';
+import { resized } from '../../model/typed-arrays.js';
 import { METRIC_NAME, compareLabels, hashLabels, type Label, type Labels } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import { AppendStatus, type SampleBuffer, type SelectHints, type Series, type SeriesRef } from '../types.js';
@@ -281,25 +282,20 @@ export class Head {
   private grow(min: number): void {
     let c = Math.max(this.cap, 1024);
     while (c < min) c *= 2;
-    const i32 = (a: Int32Array) => { const b = new Int32Array(c); b.set(a); return b; };
-    const f64 = (a: Float64Array) => { const b = new Float64Array(c); b.set(a); return b; };
-    const u8 = (a: Uint8Array) => { const b = new Uint8Array(c); b.set(a); return b; };
-    this.gens = i32(this.gens);
-    this.alive = u8(this.alive);
-    this.logged = u8(this.logged);
-    this.hashes = f64(this.hashes);
-    this.lblOff = i32(this.lblOff);
-    const ll = new Uint16Array(c);
-    ll.set(this.lblLen);
-    this.lblLen = ll;
-    this.firstT = f64(this.firstT);
-    this.lastT = f64(this.lastT);
-    this.lastV = f64(this.lastV);
-    this.chunkFirst = i32(this.chunkFirst);
-    this.chunkLast = i32(this.chunkLast);
-    this.pendT = f64(this.pendT);
-    this.pendV = f64(this.pendV);
-    this.pendOwner = i32(this.pendOwner);
+    this.gens = resized(this.gens, c);
+    this.alive = resized(this.alive, c);
+    this.logged = resized(this.logged, c);
+    this.hashes = resized(this.hashes, c);
+    this.lblOff = resized(this.lblOff, c);
+    this.lblLen = resized(this.lblLen, c);
+    this.firstT = resized(this.firstT, c);
+    this.lastT = resized(this.lastT, c);
+    this.lastV = resized(this.lastV, c);
+    this.chunkFirst = resized(this.chunkFirst, c);
+    this.chunkLast = resized(this.chunkLast, c);
+    this.pendT = resized(this.pendT, c);
+    this.pendV = resized(this.pendV, c);
+    this.pendOwner = resized(this.pendOwner, c);
     // Keep the array packed (no holes) so V8 does not fall back to a dictionary.
     while (this.open.length < c) this.open.push(undefined);
     this.cap = c;
