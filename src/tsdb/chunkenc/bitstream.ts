@@ -57,14 +57,41 @@ export class BitWriter {
 
   /** Writes the low `n` bits (0 ≤ n ≤ 32) of `v`, most significant first. */
   writeBits(v: number, n: number): void {
-    while (n > 0) {
-      if (this.free === 0) this.newByte();
-      const take = n < this.free ? n : this.free;
-      n -= take;
-      const bits = (v >>> n) & ((1 << take) - 1);
-      this.free -= take;
-      this.buf[this.len - 1]! |= bits << this.free;
+    let free = this.free;
+    if (n <= free) {
+      // Fits the partial byte (the common case for Gorilla's short control codes), so n ≤ 8.
+      free -= n;
+      this.buf[this.len - 1]! |= (v & ((1 << n) - 1)) << free;
+      this.free = free;
+      return;
     }
+    // At most 5 new bytes: make room once instead of checking per byte.
+    if (this.len + 5 > this.buf.length) this.growFor(5);
+    const buf = this.buf;
+    let len = this.len;
+    if (free > 0) {
+      n -= free;
+      buf[len - 1]! |= (v >>> n) & ((1 << free) - 1);
+    }
+    // Whole bytes: a Uint8Array store keeps the low 8 bits.
+    while (n >= 8) {
+      n -= 8;
+      buf[len++] = v >>> n;
+    }
+    if (n > 0) {
+      free = 8 - n;
+      buf[len++] = v << free;
+    } else free = 0;
+    this.len = len;
+    this.free = free;
+  }
+
+  private growFor(extra: number): void {
+    let c = this.buf.length * 2;
+    while (c < this.len + extra) c *= 2;
+    const b = new Uint8Array(c);
+    b.set(this.buf.subarray(0, this.len));
+    this.buf = b;
   }
 
   /** Pads the current byte with zero bits so that the next write starts on a byte boundary. */

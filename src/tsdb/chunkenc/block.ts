@@ -79,8 +79,8 @@ export function encodeBlockChunk(t: Float64Array, v: Float64Array, from: number,
     w.writeByte(scale);
     writeIntSeq(w, ints, 0, n);
   } else {
-    writeFirstValue(w, xorState, v[from]!);
-    for (let i = from + 1; i < to; i++) writeNextValue(w, xorState, v[i]!);
+    writeFirstValue(w, xorState, v, from);
+    for (let i = from + 1; i < to; i++) writeNextValue(w, xorState, v, i);
     w.align();
   }
   return w.copy();

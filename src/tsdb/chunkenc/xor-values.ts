@@ -24,9 +24,12 @@ export function newXorValueState(): XorValueState {
   return { hi: 0, lo: 0, leading: 0xff, trailing: 0 };
 }
 
-/** Writes the first value of a stream raw and primes the state. */
-export function writeFirstValue(w: BitWriter, st: XorValueState, v: number): void {
-  F64[0] = v;
+/**
+ * Writes the first value of a stream, `vs[i]`, raw and primes the state. Values come as column and index: a float64
+ * argument to a call V8 does not inline is boxed, a heap number per value.
+ */
+export function writeFirstValue(w: BitWriter, st: XorValueState, vs: Float64Array, i: number): void {
+  F64[0] = vs[i]!;
   const hi = I32[HI]!;
   const lo = I32[LO]!;
   w.writeBits(hi, 32);
@@ -59,9 +62,9 @@ function writeWindow(w: BitWriter, xh: number, xl: number, trail: number, sig: n
   }
 }
 
-/** Writes a value after the first. */
-export function writeNextValue(w: BitWriter, st: XorValueState, v: number): void {
-  F64[0] = v;
+/** Writes a value after the first, `vs[i]` (column and index, as writeFirstValue). */
+export function writeNextValue(w: BitWriter, st: XorValueState, vs: Float64Array, i: number): void {
+  F64[0] = vs[i]!;
   const hi = I32[HI]!;
   const lo = I32[LO]!;
   const xh = hi ^ st.hi;

@@ -4,20 +4,22 @@
  * FORMAT.md). Appending does not allocate except when the byte buffer doubles.
  */
 import type { SampleBuffer } from '../types.js';
-import { BitReader, BitWriter } from './bitstream.js';
+import { BitWriter } from './bitstream.js';
 import { ChunkDecodeError } from './errors.js';
-import { F64, TWO_32 } from './float-bits.js';
+import { F64, HI, I32, LO, TWO_32 } from './float-bits.js';
 import { ensureSampleCapacity } from './samples.js';
 import {
   newXorValueState,
-  readFirstValue,
-  readNextValue,
   writeFirstValue,
   writeNextValue,
   type XorValueState,
 } from './xor-values.js';
 
 export const ENCODING_XOR = 1;
+
+/** One-sample columns for `append(t, v)`. */
+const ONE_T = new Float64Array(1);
+const ONE_V = new Float64Array(1);
 /** Encoding byte + uint32 sample count. */
 const XOR_HEADER_BYTES = 5;
 
@@ -97,11 +99,23 @@ export class XorAppender {
 
   /** Appends one sample. `t` must exceed the previous timestamp (not checked beyond what the encoding needs). */
   append(t: number, v: number): void {
+    ONE_T[0] = t;
+    ONE_V[0] = v;
+    this.appendAt(ONE_T, ONE_V, 0);
+  }
+
+  /**
+   * Appends sample `i` of the columns `ts`/`vs` (as `append(ts[i], vs[i])`). The hot path: float64 arguments of a
+   * call V8 does not inline are boxed, one heap number each per sample, which at 20 k samples/s was most of the
+   * head's garbage; an index into typed arrays is not.
+   */
+  appendAt(ts: Float64Array, vs: Float64Array, i: number): void {
+    const t = ts[i]!;
     const w = this.w;
     if (this.n === 0) {
       checkTimestamp(t);
       writeInt64(w, t);
-      writeFirstValue(w, this.vs, v);
+      writeFirstValue(w, this.vs, vs, i);
       this.firstT = t;
       this.t = t;
       this.tDelta = 0;
@@ -130,7 +144,7 @@ export class XorAppender {
         this.tDelta = t - this.t;
       }
       this.t = t;
-      writeNextValue(w, this.vs, v);
+      writeNextValue(w, this.vs, vs, i);
     }
     this.n++;
   }
@@ -152,7 +166,47 @@ function signExtend(x: number, n: number): number {
   return (x << (32 - n)) >> (32 - n);
 }
 
-/** Decodes an XOR chunk, appending samples with mint <= t <= maxt to `out`. */
+/**
+ * The `n` bits (1..32) of `buf` from bit position `pos` on, as an int32 (for n = 32, `>>> 0` makes it unsigned).
+ * Callers check that pos + n is within the buffer.
+ */
+function bitsAt(buf: Uint8Array, pos: number, n: number): number {
+  let i = pos >>> 3;
+  const o = pos & 7;
+  if (i + 4 < buf.length) {
+    // One big-endian word holds the first 32 - o bits; a fifth byte the rest when o + n > 32.
+    const top = (((buf[i]! << 24) | (buf[i + 1]! << 16) | (buf[i + 2]! << 8) | buf[i + 3]!) << o) >>> (32 - n);
+    return (o + n <= 32 ? top : top | (buf[i + 4]! >>> (40 - o - n))) | 0;
+  }
+  const have = 8 - o;
+  let r = buf[i]! & (0xff >> (8 - have));
+  if (have >= n) return r >>> (have - n);
+  let need = n - have;
+  while (need >= 8) {
+    r = (r << 8) | buf[++i]!;
+    need -= 8;
+  }
+  if (need > 0) r = (r << need) | (buf[++i]! >>> (8 - need));
+  return r | 0;
+}
+
+function truncated(chunk: Uint8Array, pos: number, n: number): never {
+  throw new ChunkDecodeError(`truncated: need ${n} more bits at bit ${pos}, chunk ends at bit ${chunk.length * 8}`, {
+    encoding: ENCODING_XOR,
+    size: chunk.length,
+    offset: pos >>> 3,
+  });
+}
+
+function corrupt(chunk: Uint8Array, pos: number, message: string): never {
+  throw new ChunkDecodeError(message, { encoding: ENCODING_XOR, size: chunk.length, offset: pos >>> 3 });
+}
+
+/**
+ * Decodes an XOR chunk, appending samples with mint <= t <= maxt to `out`. The bit position and the value state
+ * live in locals (this is the query path's innermost loop): every read is bounds-checked against the chunk, and a
+ * corrupt or truncated chunk throws ChunkDecodeError with its offset.
+ */
 export function decodeXorInto(chunk: Uint8Array, mint: number, maxt: number, out: SampleBuffer): void {
   const n = xorNumSamples(chunk);
   if (n === 0) return;
@@ -164,44 +218,108 @@ export function decodeXorInto(chunk: Uint8Array, mint: number, maxt: number, out
       offset: 1,
     });
   }
-  const r = new BitReader(chunk, XOR_HEADER_BYTES, ENCODING_XOR);
-  const vs = newXorValueState();
+  const end = chunk.length * 8;
+  let pos = XOR_HEADER_BYTES * 8;
+  if (pos + 128 > end) truncated(chunk, pos, 128);
   // Timestamps are rebuilt from int32 halves inline: a float64 returned from a call would be boxed per sample.
-  let t = r.readBits(32) * TWO_32 + (r.readBits(32) >>> 0);
-  readFirstValue(r, vs);
+  let t = bitsAt(chunk, pos, 32) * TWO_32 + (bitsAt(chunk, pos + 32, 32) >>> 0);
+  let hi = bitsAt(chunk, pos + 64, 32), lo = bitsAt(chunk, pos + 96, 32);
+  pos += 128;
+  I32[HI] = hi;
+  I32[LO] = lo;
   let v = F64[0]!;
+  let leading = 0xff, trailing = 0;
   let delta = 0;
+  // Room for every sample of the chunk up front, so the loop stores without checks.
   let len = out.length;
+  ensureSampleCapacity(out, len + n);
+  const ot = out.t, ov = out.v;
   for (let i = 0; ; ) {
     if (t > maxt) break;
     if (t >= mint) {
-      if (len === out.t.length || len === out.v.length) {
-        out.length = len;
-        ensureSampleCapacity(out, len + 1);
-      }
-      out.t[len] = t;
-      out.v[len] = v;
+      ot[len] = t;
+      ov[len] = v;
       len++;
     }
     if (++i === n) break;
-    if (r.readBit() === 0) {
+    // Timestamp: '0' same delta, '10' + 14 bits, '110' + 17, '1110' + 20, '1111' + absolute int64.
+    if (pos >= end) truncated(chunk, pos, 1);
+    if (((chunk[pos >>> 3]! >>> (7 - (pos & 7))) & 1) === 0) {
+      pos += 1;
       t += delta;
     } else {
+      if (pos + 4 > end) truncated(chunk, pos, 4);
+      const ctl = bitsAt(chunk, pos, 4);
       let dod: number;
-      if (r.readBit() === 0) dod = signExtend(r.readBits(14), 14);
-      else if (r.readBit() === 0) dod = signExtend(r.readBits(17), 17);
-      else if (r.readBit() === 0) dod = signExtend(r.readBits(20), 20);
-      else dod = 0x7fffffff; // marks the widest bucket: no delta-of-delta is that large
+      if (ctl < 12) {
+        if (pos + 16 > end) truncated(chunk, pos + 2, 14);
+        dod = signExtend(bitsAt(chunk, pos + 2, 14), 14);
+        pos += 16;
+      } else if (ctl < 14) {
+        if (pos + 20 > end) truncated(chunk, pos + 3, 17);
+        dod = signExtend(bitsAt(chunk, pos + 3, 17), 17);
+        pos += 20;
+      } else if (ctl < 15) {
+        if (pos + 24 > end) truncated(chunk, pos + 4, 20);
+        dod = signExtend(bitsAt(chunk, pos + 4, 20), 20);
+        pos += 24;
+      } else {
+        if (pos + 68 > end) truncated(chunk, pos + 4, 64);
+        const abs = bitsAt(chunk, pos + 4, 32) * TWO_32 + (bitsAt(chunk, pos + 36, 32) >>> 0);
+        pos += 68;
+        delta = abs - t;
+        t = abs;
+        dod = 0x7fffffff;
+      }
       if (dod !== 0x7fffffff) {
         delta += dod;
         t += delta;
-      } else {
-        const abs = r.readBits(32) * TWO_32 + (r.readBits(32) >>> 0);
-        delta = abs - t;
-        t = abs;
       }
     }
-    readNextValue(r, vs);
+    // Value: '0' same bits, '10' + bits in the previous window, '11' + 5b lead + 6b sig + bits (see xor-values.ts).
+    if (pos >= end) truncated(chunk, pos, 1);
+    if (((chunk[pos >>> 3]! >>> (7 - (pos & 7))) & 1) === 0) {
+      pos += 1;
+      continue;
+    }
+    if (pos + 2 > end) truncated(chunk, pos + 1, 1);
+    if (((chunk[(pos + 1) >>> 3]! >>> (7 - ((pos + 1) & 7))) & 1) === 0) {
+      pos += 2;
+      if (leading === 0xff) corrupt(chunk, pos, 'XOR value reuses a window before any was set');
+    } else {
+      if (pos + 13 > end) truncated(chunk, pos + 2, 11);
+      const window = bitsAt(chunk, pos + 2, 11);
+      const lead = window >>> 6;
+      let sig = window & 63;
+      pos += 13;
+      if (sig === 0) sig = 64;
+      const trail = 64 - lead - sig;
+      if (trail < 0) corrupt(chunk, pos, `XOR window of ${lead} leading and ${sig} meaningful bits exceeds 64`);
+      leading = lead;
+      trailing = trail;
+    }
+    const sig = 64 - leading - trailing;
+    if (pos + sig > end) truncated(chunk, pos, sig);
+    let h: number, l: number;
+    if (sig > 32) {
+      h = bitsAt(chunk, pos, sig - 32);
+      l = bitsAt(chunk, pos + sig - 32, 32);
+    } else {
+      h = 0;
+      l = bitsAt(chunk, pos, sig);
+    }
+    pos += sig;
+    if (trailing >= 32) {
+      h = l << (trailing - 32);
+      l = 0;
+    } else if (trailing > 0) {
+      h = (h << trailing) | (l >>> (32 - trailing));
+      l = l << trailing;
+    }
+    hi ^= h;
+    lo ^= l;
+    I32[HI] = hi;
+    I32[LO] = lo;
     v = F64[0]!;
   }
   out.length = len;

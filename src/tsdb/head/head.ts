@@ -65,6 +65,21 @@ export interface HeadChunkSink {
   chunk(bytes: Uint8Array, minT: number, maxT: number, numSamples: number): void;
 }
 
+/** The head's interned label strings by id (see HeadSeriesSink). */
+export interface SymbolLookup {
+  str(id: number): string;
+}
+
+/** Receives a series from Head.readSeries: its chunks, then its labels as symbol ids. */
+export interface HeadSeriesSink extends HeadChunkSink {
+  /**
+   * The labels of the series whose chunks were just handed over (possibly none): `pairs` name/value pairs of symbol
+   * ids at `ids[from]`, `ids[from + 1]`, … resolved by `symbols`. Valid only during the call: the head reuses the
+   * ids of dropped series' strings, so a sink keeping ids across calls must check the string an id resolves to.
+   */
+  seriesSymbols(ids: Int32Array, from: number, pairs: number, symbols: SymbolLookup): void;
+}
+
 export interface HeadStats {
   numSeries: number;
   numSamples: number;
@@ -143,6 +158,8 @@ export class Head {
   private firstT = new Float64Array(0);
   private lastT = new Float64Array(0);
   private lastV = new Float64Array(0);
+  /** End of the open chunk's time range (exclusive), set when its first sample arrives. */
+  private openEnd = new Float64Array(0);
   private chunkFirst = new Int32Array(0);
   private chunkLast = new Int32Array(0);
   private open: (XorAppender | undefined)[] = [];
@@ -291,6 +308,7 @@ export class Head {
     this.firstT = resized(this.firstT, c);
     this.lastT = resized(this.lastT, c);
     this.lastV = resized(this.lastV, c);
+    this.openEnd = resized(this.openEnd, c);
     this.chunkFirst = resized(this.chunkFirst, c);
     this.chunkLast = resized(this.chunkLast, c);
     this.pendT = resized(this.pendT, c);
@@ -465,25 +483,29 @@ export class Head {
       }
       if (newSeries !== null) for (const e of newSeries) this.logged[e.ref % SLOT_SPACE] = 1;
     }
-    for (let i = 0; i < w; i++) this.applySample(slots[i]!, ts[i]!, vs[i]!);
+    for (let i = 0; i < w; i++) this.applySample(slots[i]!, ts, vs, i);
     this.metrics.samplesAppended.inc(w);
     return w;
   }
 
-  private applySample(s: number, t: number, v: number): void {
+  /** Applies sample `i` of the columns to slot `s` (columns and an index, so that no float64 is boxed per sample). */
+  private applySample(s: number, ts: Float64Array, vs: Float64Array, i: number): void {
+    const t = ts[i]!;
     let app = this.open[s];
     if (app === undefined) {
       app = new XorAppender(32);
       this.open[s] = app;
-    } else if (app.numSamples > 0) {
-      const chunkEnd = Math.floor(app.minT / this.chunkRange) * this.chunkRange + this.chunkRange;
-      if (app.numSamples >= this.perChunk || t >= chunkEnd) this.cutChunk(s, app);
+    } else if (app.numSamples > 0 && (app.numSamples >= this.perChunk || t >= this.openEnd[s]!)) {
+      this.cutChunk(s, app);
     }
-    if (app.numSamples === 0) this.openChunks++;
-    app.append(t, v);
+    if (app.numSamples === 0) {
+      this.openChunks++;
+      this.openEnd[s] = Math.floor(t / this.chunkRange) * this.chunkRange + this.chunkRange;
+    }
+    app.appendAt(ts, vs, i);
     if (this.lastT[s] === -Infinity) this.firstT[s] = t;
     this.lastT[s] = t;
-    this.lastV[s] = v;
+    this.lastV[s] = vs[i]!;
     if (t < this.minT) this.minT = t;
     if (t > this.maxT) this.maxT = t;
   }
@@ -647,8 +669,26 @@ export class Head {
    * the series' labels, or null if the ref no longer names a live series.
    */
   readChunks(ref: SeriesRef, mint: number, maxt: number, sink: HeadChunkSink, latestOnly = false): Label[] | null {
+    const s = this.chunksOf(ref, mint, maxt, sink, latestOnly);
+    return s < 0 ? null : this.labelsOf(s);
+  }
+
+  /**
+   * readChunks for a sink that takes labels as symbol ids: no Label objects are built (for a query copying tens of
+   * thousands of series, building them was the larger part of the copy). False if the ref no longer names a live
+   * series.
+   */
+  readSeries(ref: SeriesRef, mint: number, maxt: number, sink: HeadSeriesSink, latestOnly = false): boolean {
+    const s = this.chunksOf(ref, mint, maxt, sink, latestOnly);
+    if (s < 0) return false;
+    sink.seriesSymbols(this.arena, this.lblOff[s]!, this.lblLen[s]!, this.symbols);
+    return true;
+  }
+
+  /** Hands `sink` the chunks of readChunks; the series' slot, or -1 if the ref names no live series. */
+  private chunksOf(ref: SeriesRef, mint: number, maxt: number, sink: HeadChunkSink, latestOnly: boolean): number {
     const s = this.slotOf(ref);
-    if (s < 0) return null;
+    if (s < 0) return -1;
     const app = this.open[s];
     const openOverlaps = app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt;
     if (latestOnly) {
@@ -658,16 +698,16 @@ export class Head {
         one.reset();
         one.append(this.lastT[s]!, this.lastV[s]!);
         sink.chunk(one.bytes(), this.lastT[s]!, this.lastT[s]!, 1);
-        return this.labelsOf(s);
+        return s;
       }
       // Only the newest overlapping chunk: it holds the series' newest sample in [mint, maxt].
       if (openOverlaps) {
         sink.chunk(app.bytes(), app.minT, app.maxT, app.numSamples);
-        return this.labelsOf(s);
+        return s;
       }
       const c = this.newestOverlapping(s, mint, maxt);
       if (c !== -1) sink.chunk(this.chunks.bytes(c), this.chunks.minT(c), this.chunks.maxT(c), this.chunks.numSamples(c));
-      return this.labelsOf(s);
+      return s;
     }
     for (let c = this.chunkFirst[s]!; c !== -1; c = this.chunks.next(c)) {
       if (this.chunks.maxT(c) < mint) continue;
@@ -675,7 +715,7 @@ export class Head {
       sink.chunk(this.chunks.bytes(c), this.chunks.minT(c), this.chunks.maxT(c), this.chunks.numSamples(c));
     }
     if (openOverlaps) sink.chunk(app.bytes(), app.minT, app.maxT, app.numSamples);
-    return this.labelsOf(s);
+    return s;
   }
 
   /** The newest completed chunk of slot `s` overlapping [mint, maxt], or -1. */
@@ -953,7 +993,7 @@ export class Head {
       }
       const t = cols.t[i]!;
       if (t < this.minValidTime || t <= this.lastT[s]!) continue;
-      this.applySample(s, t, cols.v[i]!);
+      this.applySample(s, cols.t, cols.v, i);
       applied++;
     }
     return applied;
