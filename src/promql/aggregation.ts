@@ -51,6 +51,25 @@ export function formatFloatPlain(v: number): string {
   return (neg ? '-' : '') + out;
 }
 
+/** The label names a `by`/`without` clause compares (`without` always drops `__name__` too). */
+export function groupNamesOf(grouping: readonly string[], without: boolean): Set<string> {
+  const names = new Set(grouping);
+  if (without) names.add(METRIC_NAME);
+  return names;
+}
+
+/** The key of the group a series with these labels falls in: equal keys, same group. */
+export function groupKey(metric: Labels, groupNames: ReadonlySet<string>, without: boolean): string {
+  let key = '';
+  for (const l of metric) if (groupNames.has(l.name) !== without) key += l.name + '\xff' + l.value + '\xfe';
+  return key;
+}
+
+/** The labels of the group a series with these labels falls in. */
+export function groupLabels(metric: Labels, groupNames: ReadonlySet<string>, without: boolean): Labels {
+  return metric.filter((l) => groupNames.has(l.name) !== without);
+}
+
 /**
  * Aggregates one step's vector. `param` is the scalar (topk, bottomk, quantile) or string (count_values) argument.
  * Throws ExecutionError for an invalid count_values label or a topk/bottomk k that overflows int64.
@@ -69,13 +88,12 @@ export function aggregate(
     if (k < 1) return [];
   }
   let valueLabel = '';
-  const groupNames = new Set(grouping);
+  const groupNames = groupNamesOf(grouping, without);
   if (op === 'count_values') {
     valueLabel = param as string;
     if (!LABEL_NAME_RE.test(valueLabel)) throw new ExecutionError(`invalid label name ${JSON.stringify(valueLabel)}`);
     if (!without) groupNames.add(valueLabel);
   }
-  if (without) groupNames.add(METRIC_NAME);
 
   const groups = new Map<string, Group>();
   const order: Group[] = [];
@@ -84,15 +102,13 @@ export function aggregate(
     if (op === 'count_values') metric = setLabel(metric, valueLabel, formatFloatPlain(s.v));
     let of = op === 'count_values' ? undefined : groupCache?.get(metric);
     if (!of) {
-      let key = '';
-      for (const l of metric) if (groupNames.has(l.name) !== without) key += l.name + '\xff' + l.value + '\xfe';
-      of = { key, labels: null };
+      of = { key: groupKey(metric, groupNames, without), labels: null };
       if (op !== 'count_values') groupCache?.set(metric, of);
     }
     const key = of.key;
     let g = groups.get(key);
     if (!g) {
-      const labels = of.labels ?? (of.labels = metric.filter((l) => groupNames.has(l.name) !== without));
+      const labels = of.labels ?? (of.labels = groupLabels(metric, groupNames, without));
       g = { labels, value: s.v, mean: s.v, count: 1, samples: [], values: [] };
       if (op === 'stddev' || op === 'stdvar') g.value = 0;
       else if (op === 'count' || op === 'group' || op === 'count_values') g.value = 1;

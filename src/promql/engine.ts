@@ -18,12 +18,13 @@ import {
 } from './ast.js';
 import { ActiveSeries, type TimedSeries } from './active-series.js';
 import { aggregate, type GroupOf } from './aggregation.js';
+import { GroupColumns, isColumnOp } from './aggregate-columns.js';
 import { scalarBinop, vectorAnd, vectorBinop, vectorOr, vectorScalarBinop, vectorUnless } from './binary.js';
 import { histogramQuantile } from './histogram.js';
 import { ELEMENT_FUNCTIONS } from './instant-functions.js';
 import { dropMetricName, keyOf } from './label-ops.js';
 import { parseExpr } from './parser.js';
-import { RANGE_FUNCTIONS, type RangeFunction, type Window } from './range-functions.js';
+import { counterResets, RANGE_FUNCTIONS, type RangeFunction, type Window } from './range-functions.js';
 import { aggregateFor, autoResolution } from '../tsdb/downsample/policy.js';
 
 const SUM_OVER_TIME = RANGE_FUNCTIONS.get('sum_over_time')!;
@@ -94,6 +95,25 @@ interface CallColumns {
   held: Float64Array;
   distinct: boolean;
 }
+
+/** An instant selector's selection: the series in selection order, tracked for windows, and the widest lookback. */
+interface InstantData {
+  all: SeriesData[];
+  series: ActiveSeries<SeriesData>;
+  lookback: number;
+}
+
+/** A parameterless aggregation evaluated for every step at once (see Evaluator.aggregateColumns). */
+interface AggregateColumns {
+  groups: GroupColumns;
+  /** Samples in the input call's windows at each step: held while the step is evaluated, then released. */
+  held: Float64Array;
+  /** Samples the input selector selects at each step: counted and kept, as vectorSelect does. */
+  selected: Float64Array;
+}
+
+/** Most cells (groups × steps) an aggregation evaluated for all steps at once may take; larger ones go step by step. */
+const MAX_GROUP_CELLS = 1 << 21;
 
 class QueryContext {
   samples = 0;
@@ -170,6 +190,8 @@ function seekWindow(s: SeriesData, mint: number, maxt: number): void {
   while (s.hi < s.n && t[s.hi]! <= maxt) s.hi++;
 }
 
+const EMPTY = new Float64Array(0);
+
 /** Cursor moves longer than this many samples binary-search rather than walk. */
 const WALK_LIMIT = 16;
 
@@ -202,6 +224,16 @@ function metricNameOf(ls: Labels): string | undefined {
   return undefined;
 }
 
+/**
+ * True if a range-function call can be evaluated series by series over all steps at once (callSeries): its scalar
+ * arguments are literals, and it is not holt_winters, whose argument errors must surface at the step where
+ * Prometheus raises them.
+ */
+function seriesBySeriesEligible(e: Call, name: string, matrixIdx: number): boolean {
+  if (name === 'holt_winters') return false;
+  return e.args.every((a, i) => i === matrixIdx || unwrapParens(a).type === 'NumberLiteral');
+}
+
 function unwrapParens(e: Expr): Expr {
   while (e.type === 'ParenExpr') e = e.expr;
   return e;
@@ -220,7 +252,7 @@ function assertUniqueLabelsets(vec: InstantSample[]): void {
 /** Evaluates expressions at the steps start, start + interval, …, end (one evaluator per query or subquery). */
 class Evaluator {
   /** Each instant selector's series, and the widest lookback among them. */
-  private readonly instantData = new Map<VectorSelector, { series: ActiveSeries<SeriesData>; lookback: number }>();
+  private readonly instantData = new Map<VectorSelector, InstantData>();
   private readonly rangeData = new Map<MatrixSelector | SubqueryExpr, ActiveSeries<SeriesData>>();
   /** Per aggregation, each input label set's group. A Map, not a WeakMap: it dies with the query, and weak maps
    * with many keys are slow to read and to collect. */
@@ -235,6 +267,8 @@ class Evaluator {
   private readonly outputOwners = new Map<Call, Map<string, SeriesData | CallColumn>>();
   /** Range-function calls evaluated series by series (null: the call is evaluated step by step). */
   private readonly callData = new Map<Call, CallColumns | null>();
+  /** Aggregations evaluated for all steps at once (null: the aggregation is evaluated step by step). */
+  private readonly aggData = new Map<AggregateExpr, AggregateColumns | null>();
 
   constructor(
     private readonly ctx: QueryContext,
@@ -298,21 +332,62 @@ class Evaluator {
     return out;
   }
 
-  /** The series of an instant selector that may have a sample within lookback of refT. */
-  private instantSeries(vs: VectorSelector, refT: number): readonly SeriesData[] {
+  /** An instant selector's selection for this evaluation, made on first use. */
+  private instantLoad(vs: VectorSelector): InstantData {
     let d = this.instantData.get(vs);
     if (!d) {
       const [first, last] = this.refRange(vs.at, vs.offset);
       const hints = this.hintsFor(vs, 0, undefined);
       // Read at a single time, a selector needs only each series' newest sample: sources may skip older chunks.
       if (first === last) hints.latestOnly = true;
-      const series = this.select(vs, first - this.ctx.lookback - (hints.resolution ?? 0), last, false, hints);
+      const all = this.select(vs, first - this.ctx.lookback - (hints.resolution ?? 0), last, false, hints);
       let lookback = this.ctx.lookback;
-      for (const s of series) if (s.lookback !== undefined && s.lookback > lookback) lookback = s.lookback;
-      d = { series: new ActiveSeries(series), lookback };
+      for (const s of all) if (s.lookback !== undefined && s.lookback > lookback) lookback = s.lookback;
+      d = { all, series: new ActiveSeries(all), lookback };
       this.instantData.set(vs, d);
     }
+    return d;
+  }
+
+  /** The series of an instant selector that may have a sample within lookback of refT. */
+  private instantSeries(vs: VectorSelector, refT: number): readonly SeriesData[] {
+    const d = this.instantLoad(vs);
     return d.series.within(refT - d.lookback, refT);
+  }
+
+  /**
+   * What vectorSelect gives at every step of this evaluation, series by series: `visit` gets each series' values
+   * at steps [0, steps) in `vals`/`has` (scratch, valid during the call; has[k] = 0 where the series has no
+   * sample), and `selected[k]` counts the samples step k selects.
+   */
+  private selectorColumns(
+    vs: VectorSelector, selected: Float64Array, visit: (s: SeriesData, index: number, vals: Float64Array, has: Uint8Array) => void,
+  ): void {
+    const steps = selected.length;
+    const { all } = this.instantLoad(vs);
+    const vals = new Float64Array(steps), has = new Uint8Array(steps), refTs = new Float64Array(steps);
+    for (let k = 0; k < steps; k++) refTs[k] = this.refTime(vs.at, vs.offset, this.start + k * this.interval);
+    const lookback = this.ctx.lookback;
+    for (let i = 0; i < all.length; i++) {
+      const s = all[i]!;
+      // Every 64 series: a clock read per series costs more than the rest of a short series' work.
+      if ((i & 63) === 0) this.ctx.checkTimeout();
+      const t = s.t, v = s.v, n = s.n;
+      const lb = s.lookback === undefined ? lookback : s.lookback;
+      let hi = upperBound(t, n, refTs[0]!);
+      for (let k = 0; k < steps; k++) {
+        const refT = refTs[k]!;
+        while (hi < n && t[hi]! <= refT) hi++;
+        has[k] = 0;
+        if (hi === 0) continue;
+        const x = v[hi - 1]!;
+        if (t[hi - 1]! < refT - lb || isStaleNaN(x)) continue;
+        vals[k] = x;
+        has[k] = 1;
+        selected[k]!++;
+      }
+      visit(s, i, vals, has);
+    }
   }
 
   /** The series of a range selector or subquery, each with its window moved to the one for step `ts`. */
@@ -456,12 +531,120 @@ class Evaluator {
   }
 
   private evalAggregate(e: AggregateExpr, ts: number): StepValue {
+    const cols = this.aggregateColumns(e);
+    if (cols !== null) {
+      const k = Math.round((ts - this.start) / this.interval);
+      if (this.start + k * this.interval === ts && k >= 0 && k < cols.held.length) {
+        // The accounting the input's own step evaluation (columnsAt or vectorSelect) makes.
+        this.ctx.addSamples(cols.held[k]!);
+        this.ctx.releaseSamples(cols.held[k]!);
+        this.ctx.addSamples(cols.selected[k]!);
+        return { kind: 'vector', samples: cols.groups.vectorAt(k, ts) };
+      }
+    }
     let param: number | string | null = null;
     if (e.param) param = e.op === 'count_values' ? this.stringOf(e.param, ts) : this.scalarOf(e.param, ts);
     const vec = this.vectorOf(e.expr, ts);
     let cache = this.groupCaches.get(e);
     if (!cache) { cache = new Map(); this.groupCaches.set(e, cache); }
     return { kind: 'vector', samples: aggregate(e.op, vec, param, e.grouping, e.without, ts, cache) };
+  }
+
+  /** The aggregation `e` evaluated for every step at once, or null (see buildAggregateColumns); made on first use. */
+  private aggregateColumns(e: AggregateExpr): AggregateColumns | null {
+    let d = this.aggData.get(e);
+    if (d === undefined) {
+      d = this.buildAggregateColumns(e);
+      this.aggData.set(e, d);
+    }
+    return d;
+  }
+
+  /**
+   * A parameterless aggregation of an instant selector, or of a range-function call that can be evaluated series
+   * by series (seriesBySeriesEligible), over every step of this evaluation (one, for an instant query): each input
+   * series is visited once and its value at each step added to its group's cell, in the order the step vectors list
+   * the series, without building those vectors. Null where that does not apply: another operator or input, more
+   * than MAX_GROUP_CELLS cells, or a call whose output label sets may collide once `__name__` is dropped (the
+   * step-by-step path raises that error at the step Prometheus does).
+   */
+  private buildAggregateColumns(e: AggregateExpr): AggregateColumns | null {
+    if (e.param !== null || !isColumnOp(e.op)) return null;
+    const inner = unwrapParens(e.expr);
+    const steps = this.steps;
+    const groups = new GroupColumns(e.op, steps, e.grouping, e.without);
+    const held = new Float64Array(steps), selected = new Float64Array(steps);
+    if (inner.type === 'VectorSelector') {
+      const { all } = this.instantLoad(inner);
+      const groupOf = new Int32Array(all.length);
+      for (let i = 0; i < all.length; i++) groupOf[i] = groups.groupOf(all[i]!.labels);
+      if (groups.groupCount * steps > MAX_GROUP_CELLS) return null;
+      groups.allocate();
+      this.selectorColumns(inner, selected, (_s, i, vals, has) => {
+        const g = groupOf[i]!;
+        for (let k = 0; k < steps; k++) if (has[k] !== 0) groups.add(g, k, vals[k]!, i);
+      });
+      return { groups, held, selected };
+    }
+    if (inner.type !== 'Call') return null;
+    const name = inner.func.name;
+    const fn = RANGE_FUNCTIONS.get(name);
+    const matrixIdx = inner.func.argTypes.indexOf('matrix');
+    const arg = matrixIdx < 0 ? undefined : unwrapParens(inner.args[matrixIdx]!);
+    if (!fn || arg?.type !== 'MatrixSelector' || !seriesBySeriesEligible(inner, name, matrixIdx)) return null;
+    const scalars: number[] = [];
+    inner.args.forEach((a, i) => { if (i !== matrixIdx) scalars.push(this.scalarOf(a, this.start)); });
+    if (!this.ctx.rangeFns.has(arg)) this.ctx.rangeFns.set(arg, name);
+    const data = this.loadRange(arg);
+    const keepName = name === 'last_over_time';
+    if (!keepName && !distinctOnceNameDropped(data)) return null;
+    // The call's results lose `__name__`, which changes their group only where the grouping is by it.
+    const byName = !keepName && !e.without && e.grouping.includes(METRIC_NAME);
+    const groupOf = new Int32Array(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const s = data[i]!;
+      groupOf[i] = groups.groupOf(byName ? (s.noName ??= dropMetricName(s.labels)) : s.labels);
+    }
+    if (groups.groupCount * steps > MAX_GROUP_CELLS) return null;
+    groups.allocate();
+    this.callSeries(arg, data, name, fn, scalars, held, (_s, i, k0, len, vals, has) => {
+      const g = groupOf[i]!;
+      for (let j = 0; j < len; j++) if (has[j] !== 0) groups.add(g, k0 + j, vals[j]!, i);
+    });
+    return { groups, held, selected };
+  }
+
+  /**
+   * The whole result of a range query whose expression is the aggregation `e`, from its columns (no per-step
+   * vectors), with the sample accounting of the step-by-step evaluation. Null if `e` has no columns.
+   */
+  aggregateMatrix(e: AggregateExpr): MatrixSeries[] | null {
+    const cols = this.aggregateColumns(e);
+    if (cols === null) return null;
+    const { groups, held, selected } = cols;
+    let most = 0, kept = 0;
+    for (let k = 0; k < held.length; k++) {
+      if (held[k]! > most) most = held[k]!;
+      kept += selected[k]!;
+    }
+    this.ctx.addSamples(most);
+    this.ctx.releaseSamples(most);
+    this.ctx.addSamples(kept);
+    const out: MatrixSeries[] = [];
+    for (let g = 0; g < groups.groupCount; g++) {
+      let n = 0;
+      for (let k = 0; k < groups.steps; k++) if (groups.has(g, k)) n++;
+      if (n === 0) continue;
+      const t = new Float64Array(n), v = new Float64Array(n);
+      for (let k = 0, i = 0; k < groups.steps; k++) {
+        if (!groups.has(g, k)) continue;
+        t[i] = this.start + k * this.interval;
+        v[i++] = groups.valueAt(g, k);
+      }
+      out.push({ labels: groups.labels[g]!, t, v });
+    }
+    out.sort((a, b) => compareLabels(a.labels, b.labels));
+    return out;
   }
 
   /**
@@ -471,25 +654,61 @@ class Evaluator {
    * the step where Prometheus raises them.
    */
   private columnsEligible(e: Call, name: string, matrixIdx: number): boolean {
-    if (this.start === this.end || name === 'holt_winters') return false;
-    return e.args.every((a, i) => i === matrixIdx || unwrapParens(a).type === 'NumberLiteral');
+    return this.start !== this.end && seriesBySeriesEligible(e, name, matrixIdx);
+  }
+
+  /** Steps of this evaluation: start, start + interval, …, end. */
+  private get steps(): number {
+    return Math.floor((this.end - this.start) / this.interval) + 1;
   }
 
   /** Evaluates `fn` on every series of `ms` at every step of this evaluation; same values as windowsAt + fn per step. */
   private callColumns(ms: MatrixSelector, name: string, fn: RangeFunction, scalars: number[]): CallColumns {
-    const steps = Math.floor((this.end - this.start) / this.interval) + 1;
     const data = this.loadRange(ms);
-    const held = new Float64Array(steps);
+    const held = new Float64Array(this.steps);
+    const out: CallColumn[] = [];
+    this.callSeries(ms, data, name, fn, scalars, held, (s, _index, k0, len, vals, has) => {
+      out.push({
+        labels: s.labels, noName: null, first: k0, vals: vals.slice(0, len), has: has.slice(0, len), n: 2,
+        t: Float64Array.of(this.start + k0 * this.interval, this.start + (k0 + len - 1) * this.interval),
+      });
+    });
+    return { all: out, columns: new ActiveSeries(out), held, distinct: distinctOnceNameDropped(data) };
+  }
+
+  /**
+   * Evaluates `fn` on every series of `data` (the selection of `ms`) at every step of this evaluation, series by
+   * series, with the values windowsAt + fn give per step. `visit` gets each series that has steps to evaluate, with
+   * its results at steps [k0, k0 + len) in vals/has[0..len) (scratch, valid during the call; has[j] = 0 where the
+   * function gave no sample); `held[k]` adds up the samples in step k's windows.
+   */
+  private callSeries(
+    ms: MatrixSelector, data: readonly SeriesData[], name: string, fn: RangeFunction, scalars: number[], held: Float64Array,
+    visit: (s: SeriesData, index: number, k0: number, len: number, vals: Float64Array, has: Uint8Array) => void,
+  ): void {
+    const steps = held.length;
+    const vals = new Float64Array(steps), has = new Uint8Array(steps);
     const { at, offset } = ms.vs;
     const range = ms.rangeMs;
     const call = { ts: 0, rangeEnd: 0, rangeMs: range, scalars };
     const maxtAt = (k: number) => this.refTime(at, offset, this.start + k * this.interval);
     const extreme = name === 'max_over_time' ? 1 : name === 'min_over_time' ? -1 : 0;
     let deque = new Int32Array(0);
-    const out: CallColumn[] = [];
-    for (const s of data) {
-      this.ctx.checkTimeout();
+    // rate and increase scan each window for counter resets; over many steps, prefix counts let them skip the scan.
+    const counter = steps > 1 && (name === 'rate' || name === 'increase');
+    let resets = new Int32Array(0);
+    const win: Window = { t: EMPTY, v: EMPTY, lo: 0, hi: 0, resets: null };
+    for (let index = 0; index < data.length; index++) {
+      const s = data[index]!;
+      if ((index & 63) === 0) this.ctx.checkTimeout();
       const f = s.aggregate === 'count' && name === 'count_over_time' ? SUM_OVER_TIME : fn;
+      if (counter) {
+        if (resets.length < s.n) resets = new Int32Array(Math.max(s.n, 2 * resets.length));
+        counterResets(s.v, s.n, resets);
+        win.t = s.t;
+        win.v = s.v;
+        win.resets = resets;
+      }
       const t0 = s.t[0]!, tn = s.t[s.n - 1]!;
       // Steps whose window [maxt - range, maxt] can hold a sample: maxt >= t0 and maxt - range <= tn.
       let k0 = 0, k1 = steps - 1;
@@ -505,7 +724,7 @@ class Evaluator {
       }
       if (k1 < k0) continue;
       const len = k1 - k0 + 1;
-      const vals = new Float64Array(len), has = new Uint8Array(len);
+      has.fill(0, 0, len);
       s.lo = 0; s.hi = 0;
       if (extreme !== 0 && deque.length < s.n) deque = new Int32Array(Math.max(s.n, 2 * deque.length));
       // Sliding max/min: indexes of the window's non-NaN values that can still be its extreme, best first.
@@ -534,6 +753,10 @@ class Evaluator {
           while (head < tail && deque[head]! < s.lo) head++;
           // A window of NaNs only: the scan ends on its last value.
           v = head < tail ? sv[deque[head]!]! : sv[s.hi - 1]!;
+        } else if (counter) {
+          win.lo = s.lo;
+          win.hi = s.hi;
+          v = f(win, call);
         } else {
           v = f(s, call);
         }
@@ -541,12 +764,8 @@ class Evaluator {
         vals[k - k0] = v;
         has[k - k0] = 1;
       }
-      out.push({
-        labels: s.labels, noName: null, first: k0, vals, has, n: 2,
-        t: Float64Array.of(this.start + k0 * this.interval, this.start + k1 * this.interval),
-      });
+      visit(s, index, k0, len, vals, has);
     }
-    return { all: out, columns: new ActiveSeries(out), held, distinct: distinctOnceNameDropped(data) };
   }
 
   /**
@@ -843,7 +1062,7 @@ export class Engine {
     return this.run(q, start, end, hints, (ctx) => {
       const ev = new Evaluator(ctx, start, end, stepMs);
       const root = unwrapParens(e);
-      const direct = root.type === 'Call' ? ev.callMatrix(root) : root.type === 'AggregateExpr' ? ev.aggregateCallMatrix(root) : null;
+      const direct = root.type === 'Call' ? ev.callMatrix(root) : root.type === 'AggregateExpr' ? (ev.aggregateMatrix(root) ?? ev.aggregateCallMatrix(root)) : null;
       if (direct !== null) return { type: 'matrix', series: direct };
       const bySeries = new Map<string, { labels: Labels; t: number[]; v: number[] }>();
       for (let ts = start; ts <= end; ts += stepMs) {

@@ -11,6 +11,24 @@ export interface Window {
   v: Float64Array;
   lo: number;
   hi: number;
+  /**
+   * Optional counter-reset prefix counts over the whole of `v` (see counterResets), for callers that slide many
+   * windows over one series: rate and increase then skip scanning windows without a reset.
+   */
+  resets?: Int32Array | null;
+}
+
+/**
+ * Fills out[0..n) with prefix counts of counter resets in v[0..n): out[i] = how many j in [1, i] have
+ * v[j] < v[j - 1] (the comparison the counter correction makes, so NaNs never count).
+ */
+export function counterResets(v: Float64Array, n: number, out: Int32Array): void {
+  let c = 0;
+  if (n > 0) out[0] = 0;
+  for (let i = 1; i < n; i++) {
+    if (v[i]! < v[i - 1]!) c++;
+    out[i] = c;
+  }
 }
 
 /** What a range function sees besides the window: the step, the selector's range and its effective end. */
@@ -35,11 +53,17 @@ function extrapolatedRate(w: Window, ctx: RangeCallContext, isCounter: boolean, 
   const first = v[lo]!, last = v[hi - 1]!;
   let result = last - first;
   if (isCounter) {
-    let prev = 0;
-    for (let i = lo; i < hi; i++) {
-      const x = v[i]!;
-      if (x < prev) result += prev;
-      prev = x;
+    const resets = w.resets;
+    if (resets != null && resets[hi - 1] === resets[lo]) {
+      // No reset inside the window: the scan below would only add 0 for a negative first value.
+      if (first < 0) result += 0;
+    } else {
+      let prev = 0;
+      for (let i = lo; i < hi; i++) {
+        const x = v[i]!;
+        if (x < prev) result += prev;
+        prev = x;
+      }
     }
   }
   let durationToStart = (t[lo]! - rangeStart) / 1000;
