@@ -130,7 +130,21 @@ export class Daemon {
     });
     this.scrape = new ScrapeManager({ appender: this.tap.appender, clock: systemClock, logger: logger.child({ component: 'scrape' }) });
     this.discovery = new TargetDiscovery(this.scrape, logger.child({ component: 'discovery' }));
-    this.queries = lazyQueryRunner(() => createQueryRunner(this.db, this.opts.query));
+    const queryOpts = this.opts.query ?? {};
+    const queryLog = logger.child({ component: 'query' });
+    this.queries = lazyQueryRunner(() =>
+      createQueryRunner(this.db, {
+        ...queryOpts,
+        pool: {
+          ...queryOpts.pool,
+          onWarmed: (runs, ms, error) => {
+            if (error !== undefined) queryLog.warn('query worker warm-up failed', { runs, err: error });
+            else queryLog.debug('query worker warmed up', { runs, ms: Math.round(ms) });
+            queryOpts.pool?.onWarmed?.(runs, ms, error);
+          },
+        },
+      }),
+    );
     this.alerting = new Alerting({
       dataDir: this.opts.dataDir,
       appender: this.tap.appender,

@@ -115,6 +115,37 @@ describe('ResultsCache', () => {
     ]);
   });
 
+  it('answers a query with nothing cached as assembling would: sorted by labels, empty series dropped', async () => {
+    // An inner runner answering in reverse label order, with an empty series and a warning twice: the answer must
+    // come back sorted, without the empty series, the warning once, whether or not any step is old enough to keep.
+    const series = (instance: string, n: number) => ({
+      labels: [{ name: 'instance', value: instance }],
+      t: Float64Array.from({ length: n }, (_, i) => 2 * HOUR + i * STEP),
+      v: Float64Array.from({ length: n }, (_, i) => i),
+    });
+    const answer = (): QueryResult => ({
+      value: { type: 'matrix', series: [series('c', 3), series('b', 0), series('a', 2)] },
+      warnings: ['w', 'w'],
+    });
+    const inner: QueryRunner = { instant: () => Promise.reject(new Error('unused')), range: async () => answer() };
+    for (const now of [2 * HOUR + 2 * STEP, 3 * HOUR]) {
+      const cache = new ResultsCache(inner, { now: () => now });
+      const got = await cache.range('x', 2 * HOUR, 2 * HOUR + 2 * STEP, STEP);
+      expect(got.warnings).toEqual(['w']);
+      expect(got.value.type === 'matrix' && got.value.series.map((s) => [s.labels[0]!.value, Array.from(s.t)])).toEqual([
+        ['a', [2 * HOUR, 2 * HOUR + STEP]],
+        ['c', [2 * HOUR, 2 * HOUR + STEP, 2 * HOUR + 2 * STEP]],
+      ]);
+    }
+    // Two series with the same labels: assembling keeps one of them (the later), so the fast path must not answer.
+    const dup: QueryRunner = {
+      instant: () => Promise.reject(new Error('unused')),
+      range: async () => ({ value: { type: 'matrix', series: [series('a', 1), series('a', 2)] } }),
+    };
+    const merged = await new ResultsCache(dup, { now: () => 2 * HOUR }).range('x', 2 * HOUR, 2 * HOUR + STEP, STEP);
+    expect(merged.value.type === 'matrix' && merged.value.series.map((s) => s.t.length)).toEqual([2]);
+  });
+
   it('keys by step and grid phase, and does not cache @ start() / @ end()', async () => {
     const inner = new CountingRunner();
     const cache = new ResultsCache(inner, { now: () => fx.end });

@@ -165,6 +165,26 @@ function assemble(pieces: readonly Extent[], lo: number, hi: number): MatrixSeri
 }
 
 /**
+ * The answer assemble() would build from `res` alone over [lo, hi], without copying: its series sorted by labels,
+ * empty ones dropped. Null if a point lies outside [lo, hi] (assemble would trim it) or two series share labels
+ * (assemble would merge them): the caller then assembles.
+ */
+function wholeAnswer(res: QueryResult, lo: number, hi: number): QueryResult | null {
+  if (res.value.type !== 'matrix') return null;
+  const series = res.value.series.filter((s) => s.t.length > 0);
+  for (const s of series) if (s.t[0]! < lo || s.t[s.t.length - 1]! > hi) return null;
+  let sorted = true;
+  for (let i = 1; i < series.length && sorted; i++) sorted = compareLabels(series[i - 1]!.labels, series[i]!.labels) < 0;
+  if (!sorted) {
+    series.sort((a, b) => compareLabels(a.labels, b.labels));
+    for (let i = 1; i < series.length; i++) if (compareLabels(series[i - 1]!.labels, series[i]!.labels) === 0) return null;
+  }
+  const value = { type: 'matrix' as const, series };
+  const warnings = [...new Set(res.warnings ?? [])];
+  return warnings.length > 0 ? { value, warnings } : { value };
+}
+
+/**
  * A QueryRunner that answers range queries from cached extents plus `inner` for the missing runs; instant queries
  * go straight to `inner`.
  *
@@ -226,15 +246,30 @@ export class ResultsCache implements QueryRunner {
     if (missingSteps < (last - start) / stepMs + 1) metrics.cacheHits.inc();
     else metrics.cacheMisses.inc();
 
-    const computed: Extent[] = [];
-    for (const [a, b] of runs) computed.push(extentOfResult(a, b, await this.inner.range(expr, a, b, stepMs, opts)));
+    const results: { a: number; b: number; res: QueryResult }[] = [];
+    for (const [a, b] of runs) results.push({ a, b, res: await this.inner.range(expr, a, b, stepMs, opts) });
     // The newest step old enough to keep, on this query's grid: extents must start and end on it.
     const cut = start + Math.floor((this.now() - this.freshnessMs - start) / stepMs) * stepMs;
-    for (const x of computed) {
-      const keep = trimExtent(x, -Infinity, cut);
-      if (keep !== null) this.insert(key, keep, stepMs);
+    const used = cached.filter((x) => x.end >= start && x.start <= last);
+    const only = results.length === 1 && used.length === 0 ? results[0]! : undefined;
+    if (only !== undefined && only.a === start && only.b === last) {
+      // Nothing cached was used: the answer is the one evaluation's, with no extents to build unless some of it is
+      // old enough to keep (a query over the last minutes, every step fresh, skips the cache's work entirely).
+      if (cut >= start) {
+        const keep = trimExtent(extentOfResult(start, last, only.res), -Infinity, cut);
+        if (keep !== null) this.insert(key, keep, stepMs);
+      }
+      const direct = wholeAnswer(only.res, start, last);
+      if (direct !== null) return direct;
     }
-    const pieces = [...cached.filter((x) => x.end >= start && x.start <= last), ...computed].sort((a, b) => a.start - b.start);
+    const computed = results.map(({ a, b, res }) => extentOfResult(a, b, res));
+    if (only === undefined || only.a !== start || only.b !== last) {
+      for (const x of computed) {
+        const keep = trimExtent(x, -Infinity, cut);
+        if (keep !== null) this.insert(key, keep, stepMs);
+      }
+    }
+    const pieces = [...used, ...computed].sort((a, b) => a.start - b.start);
     const value = { type: 'matrix' as const, series: assemble(pieces, start, last) };
     const warnings = [...new Set(pieces.flatMap((x) => x.warnings))];
     return warnings.length > 0 ? { value, warnings } : { value };

@@ -44,6 +44,33 @@ export interface PoolOptions {
   niceness?: number;
   /** Worker script. Default: workerScript(). */
   script?: URL;
+  /**
+   * Passes of the JIT warm-up (warmup.ts) run by the worker of a new pool that is handed out first (idle workers
+   * are reused last-in, first-out, so sequential queries all land on it), and by each replacement of a dead worker.
+   * The warm-up steps run only while no query is in flight (see holdWarmup), so a query waits at most for the step
+   * under way when it arrives. 0 disables. Default DEFAULT_WARMUP_PASSES.
+   */
+  warmupPasses?: number;
+  /** Called as each worker finishes its warm-up: evaluations run, wall time in ms, and an error if it failed. */
+  onWarmed?: (runs: number, ms: number, error?: string) => void;
+}
+
+/** Default warm-up passes: measured in process, a fresh worker's step times stop falling after about four passes. */
+export const DEFAULT_WARMUP_PASSES = 4;
+
+/** Posted to a warming worker: hold the warm-up between steps (true) or go on (false). */
+export interface WarmupControl {
+  warmupPaused: boolean;
+}
+
+/** Posted by a worker when its warm-up is over; answers no request. */
+export interface WarmedMessage {
+  warmed: true;
+  /** Evaluations run, and the warm-up's wall time in ms. */
+  runs: number;
+  ms: number;
+  /** Why the warm-up stopped early (a bug: its queries and data are fixed). */
+  error?: string;
 }
 
 interface Waiter {
@@ -57,10 +84,19 @@ export class QueryWorker {
   private pending: { id: number; resolve: (r: EvalResponse) => void; reject: (e: Error) => void } | null = null;
   /** False once terminated or crashed: the pool replaces it on release. */
   alive = true;
+  /** True until the worker reports its warm-up over (see PoolOptions.warmupPasses). */
+  warming: boolean;
+  private warmupPaused = false;
 
-  constructor(private readonly worker: Worker) {
+  constructor(private readonly worker: Worker, warming = false, onWarmed?: (m: WarmedMessage) => void) {
+    this.warming = warming;
     worker.unref();
-    worker.on('message', (res: EvalResponse) => {
+    worker.on('message', (res: EvalResponse | WarmedMessage) => {
+      if ('warmed' in res) {
+        this.warming = false;
+        onWarmed?.(res);
+        return;
+      }
       const p = this.pending;
       if (p === null || p.id !== res.id) return;
       this.pending = null;
@@ -107,6 +143,14 @@ export class QueryWorker {
     });
   }
 
+  /** Holds (true) or resumes (false) the worker's warm-up, if it is still warming up. */
+  pauseWarmup(pause: boolean): void {
+    if (!this.warming || !this.alive || pause === this.warmupPaused) return;
+    this.warmupPaused = pause;
+    const msg: WarmupControl = { warmupPaused: pause };
+    this.worker.postMessage(msg);
+  }
+
   terminate(): Promise<number> {
     this.alive = false;
     return this.worker.terminate();
@@ -121,17 +165,24 @@ export class WorkerPool {
   private readonly waiting: Waiter[] = [];
   private readonly script: URL;
   private closed = false;
+  /** Queries in flight holding the warm-ups (holdWarmup()), besides those on workers. */
+  private holds = 0;
 
   constructor(private readonly opts: PoolOptions = {}) {
     this.size = Math.max(1, opts.size ?? 2);
     this.maxQueued = Math.max(0, opts.maxQueued ?? 64);
     this.script = opts.script ?? workerScript();
-    for (let i = 0; i < this.size; i++) this.idle.push(this.spawn());
+    // The last one pushed is the first handed out (acquire pops): that one warms up.
+    for (let i = 0; i < this.size; i++) this.idle.push(this.spawn(i === this.size - 1));
   }
 
-  private spawn(): QueryWorker {
+  private spawn(warm: boolean): QueryWorker {
+    const warmupPasses = warm ? Math.max(0, this.opts.warmupPasses ?? DEFAULT_WARMUP_PASSES) : 0;
+    const workerData = { niceness: this.opts.niceness ?? 10, warmupPasses };
     const w = new QueryWorker(
-      new Worker(this.script, { resourceLimits: this.opts.resourceLimits, workerData: { niceness: this.opts.niceness ?? 10 } }),
+      new Worker(this.script, { resourceLimits: this.opts.resourceLimits, workerData }),
+      warmupPasses > 0,
+      (m) => this.opts.onWarmed?.(m.runs, m.ms, m.error),
     );
     this.all.add(w);
     return w;
@@ -147,13 +198,17 @@ export class WorkerPool {
   }
 
   /**
-   * A worker for one query, waiting in FIFO order while all are busy. Fails with QueryQueueFullError when
+   * A worker for one query: the most recently released idle one (so sequential queries keep landing on the same,
+   * warm, worker), else the first to free up, waiting in FIFO order. Fails with QueryQueueFullError when
    * `maxQueued` queries already wait, and with TimeoutError if none frees up within `timeoutMs`.
    */
   acquire(timeoutMs: number): Promise<QueryWorker> {
     if (this.closed) return Promise.reject(new Error('query pool is closed'));
     const w = this.idle.pop();
-    if (w !== undefined) return Promise.resolve(w);
+    if (w !== undefined) {
+      this.pauseWarmups();
+      return Promise.resolve(w);
+    }
     if (this.waiting.length >= this.maxQueued) return Promise.reject(new QueryQueueFullError(this.waiting.length));
     return new Promise<QueryWorker>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, timer: undefined };
@@ -172,7 +227,7 @@ export class WorkerPool {
     if (!w.alive) {
       this.all.delete(w);
       if (this.closed) return;
-      next = this.spawn();
+      next = this.spawn(true);
     }
     if (this.closed) return;
     const waiter = this.waiting.shift();
@@ -180,6 +235,33 @@ export class WorkerPool {
       clearTimeout(waiter.timer);
       waiter.resolve(next);
     } else this.idle.push(next);
+    this.pauseWarmups();
+  }
+
+  /**
+   * Holds the warm-ups while a query that may not run on a worker (evaluated on the caller's thread) is in flight;
+   * call the returned function once, when it is done.
+   */
+  holdWarmup(): () => void {
+    this.holds++;
+    this.pauseWarmups();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.holds--;
+      this.pauseWarmups();
+    };
+  }
+
+  /**
+   * Warm-ups run only while no query is in flight: a warm-up step would otherwise delay the query on its own worker,
+   * or take CPU time (and V8's compiler and GC threads, which every isolate of the process shares) from it on
+   * another. Called as workers are handed out and back and as holds come and go.
+   */
+  private pauseWarmups(): void {
+    const hold = this.busy > 0 || this.holds > 0;
+    for (const w of this.all) w.pauseWarmup(hold);
   }
 
   /** Terminates every worker; queued acquisitions fail. */

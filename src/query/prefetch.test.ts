@@ -62,6 +62,8 @@ describe('Head.readChunks / prefetchHead', () => {
     head.truncate(RANGE);
     const sink = { chunk: () => expect.unreachable('no chunk of a dropped series') };
     for (const ref of refs) expect(head.readChunks(ref, 0, Infinity, sink)).toBeNull();
+    const symbolSink = { ...sink, seriesSymbols: () => expect.unreachable('no labels of a dropped series') };
+    for (const ref of refs) expect(head.readSeries(ref, 0, Infinity, symbolSink)).toBe(false);
   });
 
   it('yields to the event loop while copying many series', async () => {

@@ -49,7 +49,8 @@ export async function prefetchHead(head: Head, ranges: readonly SelectorRange[],
     }
   };
 
-  // Series ref → index into the union-range arrays.
+  // Series ref → index into the union-range arrays; one selector's refs are distinct, so it needs no lookups.
+  const dedupe = ranges.length > 1;
   const index = new Map<number, number>();
   let refs: Float64Array = new Float64Array(256), mints: Float64Array = new Float64Array(256), maxts: Float64Array = new Float64Array(256);
   // 1 while every range reading the series needs only its newest sample at one and the same time.
@@ -59,7 +60,7 @@ export async function prefetchHead(head: Head, ranges: readonly SelectorRange[],
     const matched = head.matchingRefs(r.matchers, r.mint, r.maxt);
     for (let i = 0; i < matched.length; i++) {
       const ref = matched[i]!;
-      const at = index.get(ref);
+      const at = dedupe ? index.get(ref) : undefined;
       if (at !== undefined) {
         if (!r.latestOnly || r.maxt !== maxts[at]!) latest[at] = 0;
         if (r.mint < mints[at]!) mints[at] = r.mint;
@@ -74,7 +75,7 @@ export async function prefetchHead(head: Head, ranges: readonly SelectorRange[],
         l.set(latest);
         latest = l;
       }
-      index.set(ref, n);
+      if (dedupe) index.set(ref, n);
       refs[n] = ref;
       mints[n] = r.mint;
       maxts[n] = r.maxt;
@@ -86,9 +87,8 @@ export async function prefetchHead(head: Head, ranges: readonly SelectorRange[],
 
   const b = new SnapshotBuilder();
   for (let i = 0; i < n; i++) {
-    // The series may have been garbage-collected while we yielded: readChunks then returns null.
-    const labels = head.readChunks(refs[i]!, mints[i]!, maxts[i]!, b, latest[i] === 1);
-    if (labels !== null) b.endSeries(labels);
+    // The series may have been garbage-collected while we yielded: readSeries then skips it.
+    head.readSeries(refs[i]!, mints[i]!, maxts[i]!, b, latest[i] === 1);
     if (b.samples > maxSamples) throw new ExecutionError(TOO_MANY_SAMPLES);
     if ((i + 1) % SERIES_PER_CHECK === 0) await pause();
   }

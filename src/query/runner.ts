@@ -111,6 +111,8 @@ export class WorkerQueryRunner implements QueryRunner {
     const t0 = performance.now();
     const deadline = t0 + (opts?.timeoutMs ?? this.defaultTimeoutMs);
     metrics.inFlight.inc();
+    // From parsing to the answer, the warm-up of a new worker holds still (pool.ts): it would compete with this query.
+    const unhold = this.pool.holdWarmup();
     try {
       const hints = selectHints(opts?.maxSourceResolution);
       const parsed = parseExpr(expr);
@@ -159,6 +161,7 @@ export class WorkerQueryRunner implements QueryRunner {
       const value = await unpackValue(res.value);
       return res.warnings ? { value, warnings: res.warnings } : { value };
     } finally {
+      unhold();
       metrics.inFlight.dec();
       metrics.duration.observe({ kind }, (performance.now() - t0) / 1000);
     }

@@ -9,6 +9,7 @@ import type { Label, Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
 import { chunkNumSamples, decodeChunkInto, newSampleBuffer } from '../tsdb/chunkenc/index.js';
 import type { QuerySource } from '../tsdb/querier.js';
+import type { HeadSeriesSink, SymbolLookup } from '../tsdb/head/head.js';
 import type { SampleBuffer, SelectHints, Series } from '../tsdb/types.js';
 import { StringPacker, packedTransfer, stringTable, type PackedStrings } from './strings.js';
 import { resized } from '../model/typed-arrays.js';
@@ -29,12 +30,15 @@ export function snapshotTransfer(s: HeadSnapshot): ArrayBuffer[] {
 }
 
 /**
- * Collects chunks series by series (a HeadChunkSink): call `chunk()` for each chunk of a series, then
- * `endSeries(labels)`. Chunk bytes are copied at once (the head's open chunk changes with the next append). Arrays
- * grow by doubling.
+ * Collects chunks series by series (a HeadSeriesSink): call `chunk()` for each chunk of a series, then
+ * `endSeries(labels)` — or let Head.readSeries hand over both, the labels as symbol ids. Chunk bytes are copied at
+ * once (the head's open chunk changes with the next append). Arrays grow by doubling.
  */
-export class SnapshotBuilder {
+export class SnapshotBuilder implements HeadSeriesSink {
   private readonly labels = new StringPacker();
+  /** By head symbol id: the string it stood for when last seen, and that string's index in `labels`. */
+  private readonly symbolStr: (string | undefined)[] = [];
+  private symbolIdx: Int32Array = new Int32Array(0);
   private labelEnd: Int32Array = new Int32Array(256);
   private chunkEnd: Int32Array = new Int32Array(256);
   private minT: Float64Array = new Float64Array(512);
@@ -73,15 +77,51 @@ export class SnapshotBuilder {
 
   /** Closes the series whose chunks were just added; a series without chunks is dropped. */
   endSeries(labels: Labels): void {
-    const first = this.nSeries === 0 ? 0 : this.chunkEnd[this.nSeries - 1]!;
-    if (this.nChunks === first) return;
-    if (this.nSeries === this.chunkEnd.length) {
-      this.chunkEnd = resized(this.chunkEnd, this.nSeries * 2);
-      this.labelEnd = resized(this.labelEnd, this.nSeries * 2);
-    }
+    if (!this.hasChunks()) return;
     for (const l of labels) {
       this.labels.push(l.name);
       this.labels.push(l.value);
+    }
+    this.close();
+  }
+
+  /**
+   * endSeries with the labels as the head's symbol ids (HeadSeriesSink): each distinct string is looked up once per
+   * snapshot, not once per occurrence.
+   */
+  seriesSymbols(ids: Int32Array, from: number, pairs: number, symbols: SymbolLookup): void {
+    if (!this.hasChunks()) return;
+    for (let j = from, to = from + 2 * pairs; j < to; j++) {
+      const id = ids[j]!;
+      const str = symbols.str(id);
+      // The head reuses ids of dropped strings (possibly between two calls, while the prefetch yields): an id
+      // stands for the string seen before only if it still resolves to it.
+      if (id < this.symbolIdx.length && this.symbolStr[id] === str) {
+        this.labels.pushId(this.symbolIdx[id]!);
+        continue;
+      }
+      if (id >= this.symbolIdx.length) {
+        let c = Math.max(256, this.symbolIdx.length * 2);
+        while (c <= id) c *= 2;
+        this.symbolIdx = resized(this.symbolIdx, c);
+        // Filled, not assigned past its end: a sparse array would fall back to slow dictionary elements.
+        while (this.symbolStr.length < c) this.symbolStr.push(undefined);
+      }
+      this.symbolIdx[id] = this.labels.push(str);
+      this.symbolStr[id] = str;
+    }
+    this.close();
+  }
+
+  private hasChunks(): boolean {
+    return this.nChunks > (this.nSeries === 0 ? 0 : this.chunkEnd[this.nSeries - 1]!);
+  }
+
+  /** Ends the series whose chunks and label strings were just added. */
+  private close(): void {
+    if (this.nSeries === this.chunkEnd.length) {
+      this.chunkEnd = resized(this.chunkEnd, this.nSeries * 2);
+      this.labelEnd = resized(this.labelEnd, this.nSeries * 2);
     }
     this.labelEnd[this.nSeries] = this.labels.length;
     this.chunkEnd[this.nSeries] = this.nChunks;

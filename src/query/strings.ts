@@ -27,7 +27,8 @@ export class StringPacker {
     return this.n;
   }
 
-  push(s: string): void {
+  /** Appends an occurrence of `s`; returns its table index (for pushId). */
+  push(s: string): number {
     let id = this.index.get(s);
     if (id === undefined) {
       id = this.index.size;
@@ -44,6 +45,12 @@ export class StringPacker {
       this.ends[id] = this.used;
       this.index.set(s, id);
     }
+    this.pushId(id);
+    return id;
+  }
+
+  /** Appends another occurrence of the string `push` returned `id` for. */
+  pushId(id: number): void {
     if (this.n === this.ids.length) this.ids = resized(this.ids, 2 * this.ids.length);
     this.ids[this.n++] = id;
   }
