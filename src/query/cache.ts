@@ -150,6 +150,10 @@ function assemble(pieces: readonly Extent[], lo: number, hi: number): MatrixSeri
   }
   const out: MatrixSeries[] = [];
   for (const list of parts.values()) {
+    if (list.length === 1) {
+      out.push(list[0]!); // one piece: its (possibly sliced) arrays as they are
+      continue;
+    }
     let n = 0;
     for (const p of list) n += p.t.length;
     const t = new Float64Array(n), v = new Float64Array(n);
@@ -246,29 +250,23 @@ export class ResultsCache implements QueryRunner {
     if (missingSteps < (last - start) / stepMs + 1) metrics.cacheHits.inc();
     else metrics.cacheMisses.inc();
 
-    const results: { a: number; b: number; res: QueryResult }[] = [];
+    const results: { a: number; b: number; res: QueryResult; extent?: Extent }[] = [];
     for (const [a, b] of runs) results.push({ a, b, res: await this.inner.range(expr, a, b, stepMs, opts) });
+    const extentOf = (r: (typeof results)[number]): Extent => (r.extent ??= extentOfResult(r.a, r.b, r.res));
     // The newest step old enough to keep, on this query's grid: extents must start and end on it.
     const cut = start + Math.floor((this.now() - this.freshnessMs - start) / stepMs) * stepMs;
+    for (const r of results) {
+      if (r.a > cut) continue; // all fresh: nothing to keep, so no extent to build
+      const keep = trimExtent(extentOf(r), -Infinity, cut);
+      if (keep !== null) this.insert(key, keep, stepMs);
+    }
     const used = cached.filter((x) => x.end >= start && x.start <= last);
-    const only = results.length === 1 && used.length === 0 ? results[0]! : undefined;
-    if (only !== undefined && only.a === start && only.b === last) {
-      // Nothing cached was used: the answer is the one evaluation's, with no extents to build unless some of it is
-      // old enough to keep (a query over the last minutes, every step fresh, skips the cache's work entirely).
-      if (cut >= start) {
-        const keep = trimExtent(extentOfResult(start, last, only.res), -Infinity, cut);
-        if (keep !== null) this.insert(key, keep, stepMs);
-      }
-      const direct = wholeAnswer(only.res, start, last);
+    if (used.length === 0 && results.length === 1) {
+      // Nothing cached was used, so one evaluation covered the whole range: its answer is the answer.
+      const direct = wholeAnswer(results[0]!.res, start, last);
       if (direct !== null) return direct;
     }
-    const computed = results.map(({ a, b, res }) => extentOfResult(a, b, res));
-    if (only === undefined || only.a !== start || only.b !== last) {
-      for (const x of computed) {
-        const keep = trimExtent(x, -Infinity, cut);
-        if (keep !== null) this.insert(key, keep, stepMs);
-      }
-    }
+    const computed = results.map(extentOf);
     const pieces = [...used, ...computed].sort((a, b) => a.start - b.start);
     const value = { type: 'matrix' as const, series: assemble(pieces, start, last) };
     const warnings = [...new Set(pieces.flatMap((x) => x.warnings))];

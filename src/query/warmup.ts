@@ -11,7 +11,7 @@
  * engine sees the same kinds of values and object shapes as in real queries; the results are thrown away.
  */
 import { XorAppender } from '../tsdb/chunkenc/index.js';
-import type { Label } from '../model/labels.js';
+import { labelsFromObject, type Labels } from '../model/labels.js';
 import { BlockCache, evaluate, type EvalRequest } from './evaluate.js';
 import { SnapshotBuilder, type HeadSnapshot } from './snapshot.js';
 
@@ -36,18 +36,15 @@ export const WARMUP_QUERIES: readonly string[] = [
   'increase(warmup_requests_total[60s]) > 0',
 ];
 
-function labels(name: string, instance: number, extra: Record<string, string>): Label[] {
-  const out: Label[] = [{ name: '__name__', value: name }];
-  for (const [k, v] of Object.entries(extra)) out.push({ name: k, value: v });
-  out.push({ name: 'instance', value: `host-${instance}:9100` }, { name: 'job', value: 'node' });
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+function labels(name: string, instance: number, extra: Record<string, string>): Labels {
+  return labelsFromObject({ __name__: name, ...extra, instance: `host-${instance}:9100`, job: 'node' });
 }
 
 /** The synthetic head: about 350 series of SAMPLES samples each. */
 export function warmupSnapshot(): HeadSnapshot {
   const b = new SnapshotBuilder();
   const start = END - (SAMPLES - 1) * STEP;
-  const series = (ls: Label[], value: (i: number) => number): void => {
+  const series = (ls: Labels, value: (i: number) => number): void => {
     let app = new XorAppender(256);
     for (let i = 0; i < SAMPLES; i++) {
       if (app.numSamples === 120) {

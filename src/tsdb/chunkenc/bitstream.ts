@@ -1,3 +1,4 @@
+import { resized } from '../../model/typed-arrays.js';
 import { ChunkDecodeError } from './errors.js';
 
 /** Largest integer the varint helpers accept: 2^53 (every safe integer and its zigzag up to 2^52 magnitude). */
@@ -40,11 +41,7 @@ export class BitWriter {
   }
 
   private newByte(): void {
-    if (this.len === this.buf.length) {
-      const b = new Uint8Array(this.buf.length * 2);
-      b.set(this.buf);
-      this.buf = b;
-    }
+    if (this.len === this.buf.length) this.buf = resized(this.buf, this.buf.length * 2);
     this.buf[this.len++] = 0;
     this.free = 8;
   }
@@ -66,7 +63,7 @@ export class BitWriter {
       return;
     }
     // At most 5 new bytes: make room once instead of checking per byte.
-    if (this.len + 5 > this.buf.length) this.growFor(5);
+    if (this.len + 5 > this.buf.length) this.buf = resized(this.buf, this.buf.length * 2);
     const buf = this.buf;
     let len = this.len;
     if (free > 0) {
@@ -84,14 +81,6 @@ export class BitWriter {
     } else free = 0;
     this.len = len;
     this.free = free;
-  }
-
-  private growFor(extra: number): void {
-    let c = this.buf.length * 2;
-    while (c < this.len + extra) c *= 2;
-    const b = new Uint8Array(c);
-    b.set(this.buf.subarray(0, this.len));
-    this.buf = b;
   }
 
   /** Pads the current byte with zero bits so that the next write starts on a byte boundary. */
