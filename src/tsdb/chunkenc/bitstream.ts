@@ -40,6 +40,27 @@ export class BitWriter {
     this.free = 0;
   }
 
+  /**
+   * Points the writer at `buf`, where `len` bytes are written and the last has `free` unwritten bits: one writer
+   * then serves many chunks that live in shared memory (XorChunkArena). The writer grows `buf` (into a new
+   * buffer) only when a write reaches its end, so a caller that keeps room in `buf` sees every write land in it.
+   */
+  attach(buf: Uint8Array, len: number, free: number): void {
+    this.buf = buf;
+    this.len = len;
+    this.free = free;
+  }
+
+  /** The buffer written to (replaced when the writer grows it). */
+  get buffer(): Uint8Array {
+    return this.buf;
+  }
+
+  /** Unwritten bits left in the last byte. */
+  get freeBits(): number {
+    return this.free;
+  }
+
   private newByte(): void {
     if (this.len === this.buf.length) this.buf = resized(this.buf, this.buf.length * 2);
     this.buf[this.len++] = 0;
@@ -101,15 +122,6 @@ export class BitWriter {
     this.writeByte((v >>> 16) & 0xff);
     this.writeByte((v >>> 8) & 0xff);
     this.writeByte(v & 0xff);
-  }
-
-  /** Overwrites 4 already-written bytes at `offset` with a big-endian uint32. */
-  patchU32(offset: number, v: number): void {
-    const b = this.buf;
-    b[offset] = v >>> 24;
-    b[offset + 1] = (v >>> 16) & 0xff;
-    b[offset + 2] = (v >>> 8) & 0xff;
-    b[offset + 3] = v & 0xff;
   }
 
   /** LEB128 varint of an integer 0 ≤ x ≤ 2^53, byte-aligned. */

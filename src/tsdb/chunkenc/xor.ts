@@ -21,7 +21,7 @@ export const ENCODING_XOR = 1;
 const ONE_T = new Float64Array(1);
 const ONE_V = new Float64Array(1);
 /** Encoding byte + uint32 sample count. */
-const XOR_HEADER_BYTES = 5;
+export const XOR_HEADER_BYTES = 5;
 
 /** Writes a safe integer as int64 two's complement, high half first. */
 function writeInt64(w: BitWriter, t: number): void {
@@ -35,10 +35,93 @@ function checkTimestamp(t: number): void {
   if (!Number.isSafeInteger(t)) throw new RangeError(`chunk timestamps must be safe integers (ms), got ${t}`);
 }
 
+/** Timestamp half of a streaming XOR chunk's encoder state (the value half is an XorValueState). */
+export interface XorTimeState {
+  /** Samples written. */
+  n: number;
+  firstT: number;
+  /** Last timestamp written. */
+  t: number;
+  /** Delta as the decoder will reconstruct it (equal to the true delta unless it is ≥ 2^53). */
+  tDelta: number;
+}
+
+export function newXorTimeState(): XorTimeState {
+  return { n: 0, firstT: 0, t: 0, tDelta: 0 };
+}
+
+/** Writes an XOR chunk's header (encoding byte, sample count 0: `patchXorCount` fills it in when read). */
+export function writeXorHeader(w: BitWriter): void {
+  w.writeByte(ENCODING_XOR);
+  w.writeU32(0);
+}
+
 /**
- * Streaming Gorilla (XOR) chunk for the head: delta-of-delta timestamps in the Gorilla paper's buckets (as
+ * Most new bytes one sample can add to an XOR chunk: a timestamp in the widest bucket (4 + 64 bits) and a value in a
+ * new window of 64 meaningful bits (2 + 5 + 6 + 64) are 145 bits, which start at most 19 new bytes.
+ */
+export const XOR_MAX_SAMPLE_BYTES = 19;
+
+/**
+ * Appends sample `i` of the columns `ts`/`vs` to the XOR chunk `w` writes, whose state is `st`/`vst`. The caller
+ * guarantees a timestamp above the previous one. Columns and an index rather than two float64 arguments: a call
+ * V8 does not inline boxes float64 arguments, one heap number each per sample, which at 20 k samples/s was most of
+ * the head's garbage.
+ */
+export function writeXorSample(
+  w: BitWriter, st: XorTimeState, vst: XorValueState, ts: Float64Array, vs: Float64Array, i: number,
+): void {
+  const t = ts[i]!;
+  if (st.n === 0) {
+    checkTimestamp(t);
+    writeInt64(w, t);
+    writeFirstValue(w, vst, vs, i);
+    st.firstT = t;
+    st.t = t;
+    st.tDelta = 0;
+  } else {
+    const dod = t - st.t - st.tDelta;
+    // The decoder rebuilds t as prevT + (prevDelta + dod); accept a small bucket only if that is exact.
+    const delta = st.tDelta + dod;
+    if ((dod | 0) === dod && dod >= -524288 && dod < 524288 && st.t + delta === t) {
+      if (dod === 0) {
+        w.writeBit(0);
+      } else if (dod >= -8192 && dod < 8192) {
+        w.writeBits(0b10, 2);
+        w.writeBits(dod, 14);
+      } else if (dod >= -65536 && dod < 65536) {
+        w.writeBits(0b110, 3);
+        w.writeBits(dod, 17);
+      } else {
+        w.writeBits(0b1110, 4);
+        w.writeBits(dod, 20);
+      }
+      st.tDelta = delta;
+    } else {
+      checkTimestamp(t);
+      w.writeBits(0b1111, 4);
+      writeInt64(w, t);
+      st.tDelta = t - st.t;
+    }
+    st.t = t;
+    writeNextValue(w, vst, vs, i);
+  }
+  st.n++;
+}
+
+/** Stores the sample count `n` in the header of the XOR chunk that starts at `buf[off]`. */
+export function patchXorCount(buf: Uint8Array, off: number, n: number): void {
+  buf[off + 1] = n >>> 24;
+  buf[off + 2] = (n >>> 16) & 0xff;
+  buf[off + 3] = (n >>> 8) & 0xff;
+  buf[off + 4] = n & 0xff;
+}
+
+/**
+ * Streaming Gorilla (XOR) chunk in a buffer of its own: delta-of-delta timestamps in the Gorilla paper's buckets (as
  * Prometheus's XOR chunk), XOR floats with leading/trailing-zero window reuse. Caller guarantees strictly
- * increasing integer timestamps within ±(2^53 − 1); every float64 bit pattern round-trips.
+ * increasing integer timestamps within ±(2^53 − 1); every float64 bit pattern round-trips. (The head keeps the open
+ * chunks of all its series in one XorChunkArena instead.)
  *
  * @example
  * const a = new XorAppender();
@@ -47,35 +130,26 @@ function checkTimestamp(t: number): void {
  */
 export class XorAppender {
   private readonly w: BitWriter;
-  private n = 0;
-  private firstT = 0;
-  private t = 0;
-  /** Delta as the decoder will reconstruct it (equal to the true delta unless it is ≥ 2^53). */
-  private tDelta = 0;
+  private readonly st = newXorTimeState();
   private readonly vs: XorValueState = newXorValueState();
 
   constructor(initialBytes = 64) {
     this.w = new BitWriter(initialBytes);
-    this.writeHeader();
-  }
-
-  private writeHeader(): void {
-    this.w.writeByte(ENCODING_XOR);
-    this.w.writeU32(0);
+    writeXorHeader(this.w);
   }
 
   get numSamples(): number {
-    return this.n;
+    return this.st.n;
   }
 
   /** First timestamp; NaN while empty. */
   get minT(): number {
-    return this.n === 0 ? NaN : this.firstT;
+    return this.st.n === 0 ? NaN : this.st.firstT;
   }
 
   /** Last timestamp; NaN while empty. */
   get maxT(): number {
-    return this.n === 0 ? NaN : this.t;
+    return this.st.n === 0 ? NaN : this.st.t;
   }
 
   get byteLength(): number {
@@ -85,68 +159,28 @@ export class XorAppender {
   /** The encoded chunk as a view of the appender's buffer: valid until the next append or reset. */
   bytes(): Uint8Array {
     // The header's sample count is written here rather than on every append: appends far outnumber reads.
-    this.w.patchU32(1, this.n);
+    patchXorCount(this.w.buffer, 0, this.st.n);
     return this.w.bytes();
   }
 
   /** Starts a new, empty chunk in the same buffer. */
   reset(): void {
     this.w.reset();
-    this.writeHeader();
-    this.n = 0;
-    this.tDelta = 0;
+    writeXorHeader(this.w);
+    this.st.n = 0;
+    this.st.tDelta = 0;
   }
 
   /** Appends one sample. `t` must exceed the previous timestamp (not checked beyond what the encoding needs). */
   append(t: number, v: number): void {
     ONE_T[0] = t;
     ONE_V[0] = v;
-    this.appendAt(ONE_T, ONE_V, 0);
+    writeXorSample(this.w, this.st, this.vs, ONE_T, ONE_V, 0);
   }
 
-  /**
-   * Appends sample `i` of the columns `ts`/`vs` (as `append(ts[i], vs[i])`). The hot path: float64 arguments of a
-   * call V8 does not inline are boxed, one heap number each per sample, which at 20 k samples/s was most of the
-   * head's garbage; an index into typed arrays is not.
-   */
+  /** Appends sample `i` of the columns `ts`/`vs` (as `append(ts[i], vs[i])`; see writeXorSample). */
   appendAt(ts: Float64Array, vs: Float64Array, i: number): void {
-    const t = ts[i]!;
-    const w = this.w;
-    if (this.n === 0) {
-      checkTimestamp(t);
-      writeInt64(w, t);
-      writeFirstValue(w, this.vs, vs, i);
-      this.firstT = t;
-      this.t = t;
-      this.tDelta = 0;
-    } else {
-      const dod = t - this.t - this.tDelta;
-      // The decoder rebuilds t as prevT + (prevDelta + dod); accept a small bucket only if that is exact.
-      const delta = this.tDelta + dod;
-      if ((dod | 0) === dod && dod >= -524288 && dod < 524288 && this.t + delta === t) {
-        if (dod === 0) {
-          w.writeBit(0);
-        } else if (dod >= -8192 && dod < 8192) {
-          w.writeBits(0b10, 2);
-          w.writeBits(dod, 14);
-        } else if (dod >= -65536 && dod < 65536) {
-          w.writeBits(0b110, 3);
-          w.writeBits(dod, 17);
-        } else {
-          w.writeBits(0b1110, 4);
-          w.writeBits(dod, 20);
-        }
-        this.tDelta = delta;
-      } else {
-        checkTimestamp(t);
-        w.writeBits(0b1111, 4);
-        writeInt64(w, t);
-        this.tDelta = t - this.t;
-      }
-      this.t = t;
-      writeNextValue(w, this.vs, vs, i);
-    }
-    this.n++;
+    writeXorSample(this.w, this.st, this.vs, ts, vs, i);
   }
 }
 

@@ -3,15 +3,15 @@
  * HeadQuerier, and cut down by truncate() once the oldest range is persisted in a block.
  *
  * Memory layout: a series is a slot index into typed arrays (time bounds, last sample, chunk list ends, label
- * offsets); its labels are pairs of symbol ids in one shared Int32Array arena; its open chunk is an XorAppender and
- * its completed chunks are compact Uint8Arrays in the ChunkStore. No per-series JavaScript object besides the open
- * chunk's appender.
+ * offsets); its labels are pairs of symbol ids in one shared Int32Array arena; its open chunk is a slot of the
+ * XorChunkArena and its completed chunks are in the ChunkStore. No JavaScript object per series.
  *
  * Refs: the SeriesRef handed out is `generation × 2^26 + slot`. A slot freed by garbage collection is reused under
  * the next generation, so a stale ref held by a caller (or written in an old WAL segment) never names another
  * series. Refs are stable across restarts: WAL replay re-creates each series at its logged slot and generation.
  */
 import { XorAppender, decodeXorInto } from '../chunkenc/xor.js';
+import { XorChunkArena } from '../chunkenc/xor-arena.js';
 import { newSampleBuffer, pushSample } from '../chunkenc/samples.js';
 import { resized } from '../../model/typed-arrays.js';
 import { METRIC_NAME, compareLabels, hashLabels, type Label, type Labels } from '../../model/labels.js';
@@ -130,7 +130,7 @@ export class Head {
   log: BatchLog | null;
   /** Samples older than this are out of bounds (already persisted in a block). */
   minValidTime = -Infinity;
-  /** Receives each completed chunk as it is cut (chunk-disk.ts persists them); the bytes are the head's own. */
+  /** Receives each completed chunk as it is cut (chunk-disk.ts persists them); `bytes` is a view: copy to keep. */
   chunkSink: ((ref: SeriesRef, minT: number, maxT: number, lastV: number, numSamples: number, bytes: Uint8Array) => void) | null = null;
   /**
    * Chunks loaded from disk for WAL replay: replaySeries gives a series created for a ref the chunks persisted
@@ -162,7 +162,7 @@ export class Head {
   private openEnd = new Float64Array(0);
   private chunkFirst = new Int32Array(0);
   private chunkLast = new Int32Array(0);
-  private open: (XorAppender | undefined)[] = [];
+  private readonly open = new XorChunkArena();
   /** Newest queued sample of an uncommitted appender (owner id), so append() can check order within a batch. */
   private pendT = new Float64Array(0);
   private pendV = new Float64Array(0);
@@ -288,7 +288,7 @@ export class Head {
     this.lastV[s] = 0;
     this.chunkFirst[s] = -1;
     this.chunkLast[s] = -1;
-    this.open[s] = undefined;
+    this.open.release(s);
     this.pendOwner[s] = 0;
     this.index.insert(h, s);
     this.postings.add(s, labels);
@@ -314,8 +314,7 @@ export class Head {
     this.pendT = resized(this.pendT, c);
     this.pendV = resized(this.pendV, c);
     this.pendOwner = resized(this.pendOwner, c);
-    // Keep the array packed (no holes) so V8 does not fall back to a dictionary.
-    while (this.open.length < c) this.open.push(undefined);
+    this.open.reserve(c);
     this.cap = c;
   }
 
@@ -333,8 +332,8 @@ export class Head {
     for (let c = this.chunkFirst[s]!; c !== -1; ) c = this.chunks.release(c);
     this.chunkFirst[s] = -1;
     this.chunkLast[s] = -1;
-    if ((this.open[s]?.numSamples ?? 0) > 0) this.openChunks--;
-    this.open[s] = undefined;
+    if (this.open.numSamples(s) > 0) this.openChunks--;
+    this.open.release(s);
     this.alive[s] = 0;
     this.logged[s] = 0;
     dead[s] = 1;
@@ -491,18 +490,17 @@ export class Head {
   /** Applies sample `i` of the columns to slot `s` (columns and an index, so that no float64 is boxed per sample). */
   private applySample(s: number, ts: Float64Array, vs: Float64Array, i: number): void {
     const t = ts[i]!;
-    let app = this.open[s];
-    if (app === undefined) {
-      app = new XorAppender(32);
-      this.open[s] = app;
-    } else if (app.numSamples > 0 && (app.numSamples >= this.perChunk || t >= this.openEnd[s]!)) {
-      this.cutChunk(s, app);
+    const open = this.open;
+    let n = open.numSamples(s);
+    if (n > 0 && (n >= this.perChunk || t >= this.openEnd[s]!)) {
+      this.cutChunk(s);
+      n = 0;
     }
-    if (app.numSamples === 0) {
+    if (n === 0) {
       this.openChunks++;
       this.openEnd[s] = Math.floor(t / this.chunkRange) * this.chunkRange + this.chunkRange;
     }
-    app.appendAt(ts, vs, i);
+    open.append(s, ts, vs, i);
     if (this.lastT[s] === -Infinity) this.firstT[s] = t;
     this.lastT[s] = t;
     this.lastV[s] = vs[i]!;
@@ -510,16 +508,17 @@ export class Head {
     if (t > this.maxT) this.maxT = t;
   }
 
-  private cutChunk(s: number, app: XorAppender): void {
-    const bytes = app.bytes().slice();
-    const id = this.chunks.add(bytes, app.minT, app.maxT, app.numSamples);
+  private cutChunk(s: number): void {
+    const open = this.open;
+    const minT = open.minT(s), maxT = open.maxT(s), n = open.numSamples(s);
+    const id = this.chunks.add(open.bytes(s), minT, maxT, n); // copies out of the arena
     // lastV[s] is the chunk's last value: cutting happens before the next sample is applied.
-    this.chunkSink?.(this.gens[s]! * SLOT_SPACE + s, app.minT, app.maxT, this.lastV[s]!, app.numSamples, bytes);
+    this.chunkSink?.(this.gens[s]! * SLOT_SPACE + s, minT, maxT, this.lastV[s]!, n, this.chunks.bytes(id));
     const last = this.chunkLast[s]!;
     if (last === -1) this.chunkFirst[s] = id;
     else this.chunks.setNext(last, id);
     this.chunkLast[s] = id;
-    app.reset();
+    open.reset(s);
     this.openChunks--;
   }
 
@@ -539,8 +538,7 @@ export class Head {
   sampleBound(s: number, mint: number, maxt: number, latestOnly = false): number {
     if (latestOnly) {
       if (this.lastInRange(s, mint, maxt)) return 1;
-      const app = this.open[s];
-      if (app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt) return app.numSamples;
+      if (this.open.overlaps(s, mint, maxt)) return this.open.numSamples(s);
       const c = this.newestOverlapping(s, mint, maxt);
       return c === -1 ? 0 : this.chunks.numSamples(c);
     }
@@ -550,8 +548,7 @@ export class Head {
       if (this.chunks.minT(c) > maxt) break;
       n += this.chunks.numSamples(c);
     }
-    const app = this.open[s];
-    if (app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt) n += app.numSamples;
+    if (this.open.overlaps(s, mint, maxt)) n += this.open.numSamples(s);
     return n;
   }
 
@@ -565,9 +562,8 @@ export class Head {
         pushSample(out, this.lastT[s]!, this.lastV[s]!);
         return;
       }
-      const app = this.open[s];
-      if (app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt) {
-        decodeXorInto(app.bytes(), mint, maxt, out);
+      if (this.open.overlaps(s, mint, maxt)) {
+        decodeXorInto(this.open.bytes(s), mint, maxt, out);
         return;
       }
       const c = this.newestOverlapping(s, mint, maxt);
@@ -579,10 +575,7 @@ export class Head {
       if (this.chunks.minT(c) > maxt) return;
       decodeXorInto(this.chunks.bytes(c), mint, maxt, out);
     }
-    const app = this.open[s];
-    if (app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt) {
-      decodeXorInto(app.bytes(), mint, maxt, out);
-    }
+    if (this.open.overlaps(s, mint, maxt)) decodeXorInto(this.open.bytes(s), mint, maxt, out);
   }
 
   /**
@@ -592,8 +585,7 @@ export class Head {
   private lastInRange(s: number, mint: number, maxt: number): boolean {
     const lt = this.lastT[s]!;
     if (lt > maxt || lt < mint) return false;
-    const app = this.open[s];
-    return app !== undefined && app.numSamples > 0 && app.maxT === lt;
+    return this.open.numSamples(s) > 0 && this.open.maxT(s) === lt;
   }
 
   /**
@@ -689,8 +681,8 @@ export class Head {
   private chunksOf(ref: SeriesRef, mint: number, maxt: number, sink: HeadChunkSink, latestOnly: boolean): number {
     const s = this.slotOf(ref);
     if (s < 0) return -1;
-    const app = this.open[s];
-    const openOverlaps = app !== undefined && app.numSamples > 0 && app.maxT >= mint && app.minT <= maxt;
+    const open = this.open;
+    const openOverlaps = open.overlaps(s, mint, maxt);
     if (latestOnly) {
       if (this.lastInRange(s, mint, maxt)) {
         // The newest sample alone, as a one-sample chunk: the reader then copies and decodes one sample, not 120.
@@ -702,7 +694,7 @@ export class Head {
       }
       // Only the newest overlapping chunk: it holds the series' newest sample in [mint, maxt].
       if (openOverlaps) {
-        sink.chunk(app.bytes(), app.minT, app.maxT, app.numSamples);
+        sink.chunk(open.bytes(s), open.minT(s), open.maxT(s), open.numSamples(s));
         return s;
       }
       const c = this.newestOverlapping(s, mint, maxt);
@@ -714,7 +706,7 @@ export class Head {
       if (this.chunks.minT(c) > maxt) break;
       sink.chunk(this.chunks.bytes(c), this.chunks.minT(c), this.chunks.maxT(c), this.chunks.numSamples(c));
     }
-    if (openOverlaps) sink.chunk(app.bytes(), app.minT, app.maxT, app.numSamples);
+    if (openOverlaps) sink.chunk(open.bytes(s), open.minT(s), open.maxT(s), open.numSamples(s));
     return s;
   }
 
@@ -777,10 +769,10 @@ export class Head {
   forEachOpenChunk(
     fn: (ref: SeriesRef, minT: number, maxT: number, lastV: number, numSamples: number, bytes: Uint8Array) => void,
   ): void {
+    const open = this.open;
     for (let s = 1; s < this.nextSlot; s++) {
-      const app = this.open[s];
-      if (this.alive[s] === 0 || app === undefined || app.numSamples === 0) continue;
-      fn(this.gens[s]! * SLOT_SPACE + s, app.minT, app.maxT, this.lastV[s]!, app.numSamples, app.bytes());
+      if (this.alive[s] === 0 || open.numSamples(s) === 0) continue;
+      fn(this.gens[s]! * SLOT_SPACE + s, open.minT(s), open.maxT(s), this.lastV[s]!, open.numSamples(s), open.bytes(s));
     }
   }
 
@@ -807,11 +799,11 @@ export class Head {
     for (let s = 1; s < this.nextSlot; s++) {
       if (this.alive[s] === 0) continue;
       for (let c = this.chunkFirst[s]!; c !== -1; c = this.chunks.next(c)) samples += this.chunks.numSamples(c);
-      const app = this.open[s];
-      if (app !== undefined && app.numSamples > 0) {
-        samples += app.numSamples;
+      const n = this.open.numSamples(s);
+      if (n > 0) {
+        samples += n;
         openChunks++;
-        openBytes += app.byteLength;
+        openBytes += this.open.byteLength(s);
       }
     }
     return {
@@ -882,18 +874,18 @@ export class Head {
     const pairs: [string, string][] = [];
     let removed = 0;
     let minT = Infinity;
+    const open = this.open;
     for (let s = 1; s < this.nextSlot; s++) {
       if (this.alive[s] === 0) continue;
       let c = this.chunkFirst[s]!;
       while (c !== -1 && this.chunks.maxT(c) < boundary) c = this.chunks.release(c);
       this.chunkFirst[s] = c;
       if (c === -1) this.chunkLast[s] = -1;
-      const app = this.open[s];
-      if (app !== undefined && app.numSamples > 0 && app.maxT < boundary) {
-        app.reset();
+      if (open.numSamples(s) > 0 && open.maxT(s) < boundary) {
+        open.reset(s);
         this.openChunks--;
       }
-      const first = c !== -1 ? this.chunks.minT(c) : app !== undefined && app.numSamples > 0 ? app.minT : Infinity;
+      const first = c !== -1 ? this.chunks.minT(c) : open.numSamples(s) > 0 ? open.minT(s) : Infinity;
       this.firstT[s] = first;
       if (first === Infinity) {
         const owner = this.pendOwner[s]!;
