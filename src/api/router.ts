@@ -70,16 +70,48 @@ function matchSegments(pattern: string[], parts: string[]): Record<string, strin
 
 const MAX_BODY = 64 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    const b = c as Buffer;
-    size += b.length;
-    if (size > limit) throw new Error(`request body exceeds ${limit} bytes`);
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The request's body, at most `limit` bytes (over it: an Error, and the rest is not read). Listens for the stream's
+ * events directly: a query's form body arrives in one chunk, and an async iterator over the stream cost several
+ * promise turns per request on the query path's fixed cost (H29).
+ */
+export function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (b: Buffer): void => {
+      size += b.length;
+      if (size > limit) {
+        done();
+        req.destroy();
+        reject(new Error(`request body exceeds ${limit} bytes`));
+        return;
+      }
+      chunks.push(b);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    };
+    const onError = (e: Error): void => {
+      done();
+      reject(e);
+    };
+    const onClose = (): void => {
+      // Closed before the end: the client went away mid-body.
+      if (!req.complete) onError(new Error('request closed before its body was complete'));
+    };
+    const done = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 /** Turns a node request into a `Request`, reading the body and merging form parameters. */

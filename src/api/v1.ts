@@ -11,6 +11,7 @@ import { parseSeriesSelector } from './selector.js';
 import type { Router, Request, Response } from './router.js';
 import { errorResponse, success } from './errors.js';
 import { formatValue, timestampJSON } from './format.js';
+import { querySuccessJSON } from './result-json.js';
 import { MAX_TIME, MIN_TIME, parseDurationParam, timeParam } from './params.js';
 import type { QueryResult, QueryRunner } from './query-runner.js';
 
@@ -54,7 +55,7 @@ export function registerApiV1(router: Router, deps: ApiV1Deps): void {
     const t = timeParam(req.params, 'time', now());
     const timeoutMs = optionalDuration(req, 'timeout');
     const res = await deps.queries.instant(query, t, { timeoutMs, maxSourceResolution: resolutionParam(req) });
-    return success(formatResult(res), res.warnings);
+    return json200(querySuccessJSON(res));
   }));
 
   router.add(both, '/api/v1/query_range', wrap(async (req) => {
@@ -79,7 +80,7 @@ export function registerApiV1(router: Router, deps: ApiV1Deps): void {
     }
     const timeoutMs = optionalDuration(req, 'timeout');
     const res = await deps.queries.range(query, start, end, step, { timeoutMs, maxSourceResolution: resolutionParam(req) });
-    return success(formatResult(res), res.warnings);
+    return json200(querySuccessJSON(res));
   }));
 
   router.add(both, '/api/v1/query_exemplars', wrap(() => success([])));
@@ -157,6 +158,11 @@ export function registerApiV1(router: Router, deps: ApiV1Deps): void {
   })));
 }
 
+/** A 200 answer whose body is JSON already (the query endpoints write theirs as bytes: result-json.ts). */
+function json200(body: Buffer): Response {
+  return { status: 200, headers: { 'Content-Type': 'application/json', 'Content-Length': String(body.length) }, body };
+}
+
 function requireParam(req: Request, name: string): string {
   const v = req.params.get(name);
   if (v === null || v === '') throw new BadDataError(`invalid parameter "${name}": empty`);
@@ -201,7 +207,10 @@ function parseMatchers(selector: string): Matcher[] {
   }
 }
 
-/** The engine's result in Prometheus's JSON shape (values as strings, times as float seconds). */
+/**
+ * The engine's result in Prometheus's JSON shape (values as strings, times as float seconds), as an object tree.
+ * The query endpoints write the same JSON without the tree (result-json.ts, checked against this one).
+ */
 export function formatResult(res: QueryResult): unknown {
   const v = res.value;
   switch (v.type) {

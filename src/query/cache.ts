@@ -15,7 +15,8 @@
  * queries first.
  */
 import { compareLabels, labelsKey, type Labels } from '../model/labels.js';
-import { exprType, parseExpr, type Expr } from '../promql/index.js';
+import { exprType, type Expr } from '../promql/index.js';
+import { parseCached } from './parsed.js';
 import type { MatrixSeries } from '../promql/index.js';
 import type { QueryOptions, QueryResult, QueryRunner } from '../api/query-runner.js';
 import { queryMetrics } from './metrics.js';
@@ -226,7 +227,7 @@ export class ResultsCache implements QueryRunner {
   async range(expr: string, start: number, end: number, stepMs: number, opts?: QueryOptions): Promise<QueryResult> {
     let parsed: Expr;
     try {
-      parsed = parseExpr(expr);
+      parsed = parseCached(expr);
     } catch {
       return this.inner.range(expr, start, end, stepMs, opts);
     }

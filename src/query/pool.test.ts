@@ -3,13 +3,14 @@ import { WorkerPool } from './pool.js';
 import { testWorkerScript } from './test-support.js';
 
 /** A pool of `size` whose warm-up (one pass) reports its end through the returned promise. */
-async function warmingPool(size: number): Promise<{ pool: WorkerPool; warmed: Promise<number>; isWarm: () => boolean }> {
+async function warmingPool(size: number, warmupIdleMs?: number): Promise<{ pool: WorkerPool; warmed: Promise<number>; isWarm: () => boolean }> {
   let done = false;
   let resolveWarmed!: (runs: number) => void;
   const warmed = new Promise<number>((resolve) => (resolveWarmed = resolve));
   const pool = new WorkerPool({
     size,
     warmupPasses: 1,
+    warmupIdleMs,
     script: await testWorkerScript(),
     onWarmed: (runs) => {
       done = true;
@@ -78,6 +79,23 @@ describe('WorkerPool', () => {
       unhold();
       await warmed;
       expect(isWarm()).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('resumes a held warm-up only after the pool has been idle for warmupIdleMs, not in the gaps of a burst', async () => {
+    const { pool, warmed, isWarm } = await warmingPool(2, 1000);
+    try {
+      // Queries back to back with 10 ms gaps for half a second: never a second of quiet, so no warm-up step runs.
+      const until = performance.now() + 500;
+      while (performance.now() < until) {
+        pool.release(await pool.acquire(1000));
+        await sleep(10);
+      }
+      expect(isWarm()).toBe(false);
+      // Then quiet: the warm-up goes on and finishes.
+      expect(await warmed).toBeGreaterThanOrEqual(2);
     } finally {
       await pool.close();
     }

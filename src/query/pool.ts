@@ -47,13 +47,28 @@ export interface PoolOptions {
   /**
    * Passes of the JIT warm-up (warmup.ts) run by the worker of a new pool that is handed out first (idle workers
    * are reused last-in, first-out, so sequential queries all land on it), and by each replacement of a dead worker.
-   * The warm-up steps run only while no query is in flight (see holdWarmup), so a query waits at most for the step
-   * under way when it arrives. 0 disables. Default DEFAULT_WARMUP_PASSES.
+   * The warm-up steps run only once no query has been in flight for warmupIdleMs (see holdWarmup), so a query
+   * waits at most for the step under way when it arrives. 0 disables. Default DEFAULT_WARMUP_PASSES.
    */
   warmupPasses?: number;
   /** Called as each worker finishes its warm-up: evaluations run, wall time in ms, and an error if it failed. */
   onWarmed?: (runs: number, ms: number, error?: string) => void;
+  /**
+   * How long the pool must have had no query in flight before a held warm-up goes on, ms. Default
+   * DEFAULT_WARMUP_IDLE_MS.
+   */
+  warmupIdleMs?: number;
 }
+
+/**
+ * Default quiet time before a held warm-up resumes. A dashboard sends its panels' queries in a burst, each as the
+ * previous answer arrives, with a millisecond or two between them: a warm-up step resumed in such a gap (a few ms of
+ * CPU on a 2-core machine, with V8's shared compiler and GC threads) lands on the next query of the burst. In the
+ * dashboard-refresh bench (a cold 24 h range query then its refresh, 14 times back to back) the warm-up's 80 steps
+ * ran interleaved with all 28 queries and finished only after them.
+ * Gaps between a dashboard's refreshes are seconds long.
+ */
+export const DEFAULT_WARMUP_IDLE_MS = 250;
 
 /** Default warm-up passes: measured in process, a fresh worker's step times stop falling after about four passes. */
 export const DEFAULT_WARMUP_PASSES = 4;
@@ -167,11 +182,15 @@ export class WorkerPool {
   private closed = false;
   /** Queries in flight holding the warm-ups (holdWarmup()), besides those on workers. */
   private holds = 0;
+  /** Set while the pool is idle but not yet for warmupIdleMs: resumes the warm-ups when it fires. */
+  private resumeTimer: NodeJS.Timeout | undefined;
+  private readonly warmupIdleMs: number;
 
   constructor(private readonly opts: PoolOptions = {}) {
     this.size = Math.max(1, opts.size ?? 2);
     this.maxQueued = Math.max(0, opts.maxQueued ?? 64);
     this.script = opts.script ?? workerScript();
+    this.warmupIdleMs = Math.max(0, opts.warmupIdleMs ?? DEFAULT_WARMUP_IDLE_MS);
     // The last one pushed is the first handed out (acquire pops): that one warms up.
     for (let i = 0; i < this.size; i++) this.idle.push(this.spawn(i === this.size - 1));
   }
@@ -255,19 +274,32 @@ export class WorkerPool {
   }
 
   /**
-   * Warm-ups run only while no query is in flight: a warm-up step would otherwise delay the query on its own worker,
-   * or take CPU time (and V8's compiler and GC threads, which every isolate of the process shares) from it on
-   * another. Called as workers are handed out and back and as holds come and go.
+   * Warm-ups run only once no query has been in flight for warmupIdleMs: a warm-up step would otherwise delay the
+   * query on its own worker, or take CPU time (and V8's compiler and GC threads, which every isolate of the process
+   * shares) from it on another, or from the next query of a burst. Called as workers are handed out and back and as
+   * holds come and go.
    */
   private pauseWarmups(): void {
-    const hold = this.busy > 0 || this.holds > 0;
-    for (const w of this.all) w.pauseWarmup(hold);
+    if (this.busy > 0 || this.holds > 0) {
+      clearTimeout(this.resumeTimer);
+      this.resumeTimer = undefined;
+      for (const w of this.all) w.pauseWarmup(true);
+      return;
+    }
+    if (this.resumeTimer !== undefined || this.closed) return;
+    this.resumeTimer = setTimeout(() => {
+      this.resumeTimer = undefined;
+      if (this.closed || this.busy > 0 || this.holds > 0) return;
+      for (const w of this.all) w.pauseWarmup(false);
+    }, this.warmupIdleMs);
+    this.resumeTimer.unref();
   }
 
   /** Terminates every worker; queued acquisitions fail. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.resumeTimer);
     for (const waiter of this.waiting.splice(0)) {
       clearTimeout(waiter.timer);
       waiter.reject(new Error('query pool is closed'));

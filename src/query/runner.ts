@@ -5,7 +5,8 @@
  * Small queries that read only the head skip the hand-off and are evaluated on the main thread (inline.ts).
  */
 import { ExecutionError } from '../model/errors.js';
-import { parseExpr, type Expr } from '../promql/index.js';
+import type { Expr } from '../promql/index.js';
+import { parseCached } from './parsed.js';
 import type { SelectHints } from '../tsdb/types.js';
 import type { QueryOptions, QueryResult, QueryRunner } from '../api/query-runner.js';
 import type { DbReadView } from '../tsdb/db.js';
@@ -115,7 +116,7 @@ export class WorkerQueryRunner implements QueryRunner {
     const unhold = this.pool.holdWarmup();
     try {
       const hints = selectHints(opts?.maxSourceResolution);
-      const parsed = parseExpr(expr);
+      const parsed = parseCached(expr);
       const inline = this.tryInline(kind, parsed, start, end, stepMs, hints, deadline);
       if (inline !== null) return inline;
       const worker = await this.pool.acquire(deadline - performance.now());

@@ -4,8 +4,8 @@
  * two or three runs of a query shape on a fresh worker took 2–3× as long as later ones. So each worker, as soon as
  * it starts, evaluates a generic dashboard query set (rate, sum by, topk, histogram_quantile, count, *_over_time,
  * a ratio, a raw selector; instant and range) over a small synthetic head, in steps of one query each, yielding
- * before each step; the worker holds the steps while the pool has a query in flight (pool.ts), so a real query
- * waits for at most the step under way when it arrives.
+ * before each step; the worker holds the steps while the pool has a query in flight and until it has been idle a
+ * while (pool.ts), so a real query waits for at most the step under way when it arrives.
  *
  * The synthetic data is shaped like scraped exporter data (a second apart, counters rising, gauges moving) so the
  * engine sees the same kinds of values and object shapes as in real queries; the results are thrown away.
