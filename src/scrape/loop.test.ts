@@ -142,6 +142,32 @@ describe('ScrapeLoop', () => {
     expect(only('c_total')).toMatchObject({ t: [12_500], v: [7] });
   });
 
+  it('follows a target that switches format, and keeps metadata current across scrapes', async () => {
+    const om = 'application/openmetrics-text; version=1.0.0';
+    const loop = loopFor(options());
+    // The same bytes mean different things in the two formats: OpenMetrics resolves \" in HELP, text keeps it.
+    const help = '# HELP m say \\"hi\\"\n# TYPE m gauge\n';
+    target.reply = { contentType: om, body: `${help}m 1.5 2\n# EOF\n` };
+    await loop.scrape(10_000);
+    expect(loop.metadata.get('m')).toEqual({ type: 'gauge', help: 'say "hi"', unit: '' });
+    target.reply = { body: `${help}m 2.5 3000\n` };
+    await loop.scrape(11_000);
+    expect(loop.metadata.get('m')).toEqual({ type: 'gauge', help: 'say \\"hi\\"', unit: '' });
+    target.reply = { contentType: om, body: `${help}m 3.5 4\n# EOF\n` };
+    await loop.scrape(12_000);
+    expect(only('m')).toMatchObject({ t: [2000, 3000, 4000], v: [1.5, 2.5, 3.5] });
+    expect(loop.metadata.get('m')?.help).toBe('say "hi"');
+    // Unchanged lines keep their metadata; a changed line updates it; a family's HELP given twice ends on the last.
+    target.reply = { body: '# HELP m one\n# HELP m two\n# TYPE m counter\nm 1\n' };
+    await loop.scrape(13_000);
+    expect(loop.metadata.get('m')).toEqual({ type: 'counter', help: 'two', unit: '' });
+    target.reply = { body: '# HELP m one\n# TYPE m counter\nm 2\n' };
+    await loop.scrape(14_000);
+    expect(loop.metadata.get('m')).toEqual({ type: 'counter', help: 'one', unit: '' });
+    await loop.scrape(15_000);
+    expect(loop.metadata.get('m')).toEqual({ type: 'counter', help: 'one', unit: '' });
+  });
+
   it('decodes gzip bodies', async () => {
     target.reply = { body: 'g 42\n', gzip: true };
     await loopFor(options()).scrape(1000);

@@ -10,11 +10,12 @@ import type { Clock, TimerHandle } from '../model/clock.js';
 import type { Logger } from '../log/index.js';
 import { AppendStatus, type Appender } from '../tsdb/types.js';
 import { LabelsBuilder, relabelBuilder } from './relabel/index.js';
-import { Entry, ExpositionParser, formatFromContentType, type MetricType } from './parse/index.js';
+import { Entry, ExpositionParser, formatFromContentType, type ExpositionFormat, type MetricType } from './parse/index.js';
 import { BodyBuffer, ScrapeFetcher, scrapeRequestHeaders } from './fetch.js';
 import type { ScrapeOptions, ScrapeTarget, TargetHealth } from './target.js';
 import { scrapeMetrics } from './metrics.js';
 import { DROPPED, EXPLICIT_TS, SeriesCache } from './series-cache.js';
+import { MetadataLines } from './metadata-lines.js';
 
 export interface FamilyMetadata {
   type: MetricType;
@@ -53,11 +54,19 @@ export class ScrapeLoop {
    * needs them again (a series the head garbage-collected) re-derives them from the key bytes.
    */
   private readonly cache = new SeriesCache();
+  /** This target's HELP/TYPE/UNIT lines of the last body, so unchanged ones are not decoded again. */
+  private readonly metadataLines = new MetadataLines();
   /** The batch reused by every scrape of this loop (its buffers keep their grown size). */
   private app: Appender | null = null;
   private readonly bodyBuffer = new BodyBuffer();
+  /** One parser for every body of this loop (reset per scrape), so a scrape allocates no parser state. */
+  private readonly parser = new ExpositionParser(new Uint8Array(0), 'text');
   private readonly fetcher: ScrapeFetcher;
   private readonly reportRefs = new Int32Array(REPORT_NAMES.length);
+  /** The last body's sample counts: scraped, post metric relabeling, series added (no result object per scrape). */
+  private readonly counts = new Float64Array(3);
+  private lastContentType: string | undefined;
+  private lastFormat: ExpositionFormat = 'text';
   private readonly reportLabels: Labels[];
   private readonly builder = new LabelsBuilder();
   private iter = 0;
@@ -140,10 +149,15 @@ export class ScrapeLoop {
     let error: string | null = null;
     try {
       const res = await this.fetcher.fetch(this.timeoutMs, this.opts.bodySizeLimit, this.bodyBuffer);
-      const r = this.appendBody(app, res.body, formatFromContentType(res.contentType), t, iter);
-      scraped = r.scraped;
-      postRelabel = r.postRelabel;
-      added = r.added;
+      // A target answers with the same Content-Type every time: decide the format once per distinct header.
+      if (res.contentType !== this.lastContentType) {
+        this.lastContentType = res.contentType;
+        this.lastFormat = formatFromContentType(res.contentType);
+      }
+      this.appendBody(app, res.body, this.lastFormat, t, iter);
+      scraped = this.counts[0]!;
+      postRelabel = this.counts[1]!;
+      added = this.counts[2]!;
       this.appendStale(app, t, iter);
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
@@ -173,14 +187,18 @@ export class ScrapeLoop {
     return (this.app ??= this.deps.appender());
   }
 
-  /** Parses and appends one body. Throws ScrapeFailure or ParseError to fail the scrape as a whole. */
-  private appendBody(app: Appender, body: Uint8Array, format: 'text' | 'openmetrics', t: number, iter: number) {
-    const p = new ExpositionParser(body, format);
+  /**
+   * Parses and appends one body; its sample counts (scraped, post-relabel, added) land in `counts`. Throws
+   * ScrapeFailure or ParseError to fail the scrape as a whole.
+   */
+  private appendBody(app: Appender, body: Uint8Array, format: 'text' | 'openmetrics', t: number, iter: number): void {
+    const p = this.parser;
+    p.reset(body, format);
     const o = this.opts;
     const cache = this.cache;
     let scraped = 0, postRelabel = 0, added = 0, exemplars = 0;
-    let status: number;
     cache.startScrape();
+    this.metadataLines.begin();
     for (;;) {
       // Fast path: the series that held this position last time, matched by its raw bytes without scanning them.
       let i = cache.hint(scraped);
@@ -190,7 +208,7 @@ export class ScrapeLoop {
         const e = p.next();
         if (e === Entry.EOF) break;
         if (e !== Entry.Series) {
-          if (e === Entry.Type || e === Entry.Help || e === Entry.Unit) this.noteMetadata(p, e);
+          if (e === Entry.Type || e === Entry.Help || e === Entry.Unit) this.noteMetadata(p, body, e, format === 'openmetrics');
           continue;
         }
         const ks = p.seriesKeyStart(), ke = p.seriesKeyEnd();
@@ -228,18 +246,32 @@ export class ScrapeLoop {
       cache.prev[i] = cache.seen[i]!;
       cache.seen[i] = iter;
       if (p.exemplar() !== undefined) exemplars++;
-      status = app.append(cache.ref[i]!, ts ?? t, p.value());
-      if (status === -1) {
-        // The head dropped the series since it was cached: create it again from this line's labels.
-        const labels = this.sampleLabels(p.labels());
-        if (labels === null) continue;
-        cache.ref[i] = app.ref(labels);
-        status = app.append(cache.ref[i]!, ts ?? t, p.value());
-      }
-      if (status !== AppendStatus.OK) scrapeMetrics().rejected.inc({ job: o.jobName, reason: REJECT_REASON[status] ?? 'unknown' });
+      this.appendSample(app, i, ts ?? t);
     }
     if (exemplars) scrapeMetrics().exemplars.inc({ job: o.jobName }, exemplars);
-    return { scraped, postRelabel, added };
+    this.counts[0] = scraped;
+    this.counts[1] = postRelabel;
+    this.counts[2] = added;
+  }
+
+  /**
+   * Appends the parser's current value at `t` to cache entry `i`'s series, re-creating the series if the head
+   * dropped it, and counts a rejection. Kept out of `appendBody` on purpose: V8 compiles this small method with the
+   * appender's code inlined, so the value reaches it unboxed; inlined into the big per-body loop, the call into the
+   * appender no longer fits V8's inlining budget there, and every value that is not a small integer is boxed into a
+   * new heap number to pass it (measured: 113 KB/s of garbage at 10 targets × 2 000 series @ 1 s).
+   */
+  private appendSample(app: Appender, i: number, t: number): void {
+    const cache = this.cache, p = this.parser;
+    let status = app.append(cache.ref[i]!, t, p.value());
+    if (status === -1) {
+      // The head dropped the series since it was cached: create it again from this line's labels.
+      const labels = this.sampleLabels(p.labels());
+      if (labels === null) return;
+      cache.ref[i] = app.ref(labels);
+      status = app.append(cache.ref[i]!, t, p.value());
+    }
+    if (status !== AppendStatus.OK) scrapeMetrics().rejected.inc({ job: this.opts.jobName, reason: REJECT_REASON[status] ?? 'unknown' });
   }
 
   /** Labels of a cached series, re-derived from its key bytes as a scrape would (null if relabeling drops it). */
@@ -328,16 +360,18 @@ export class ScrapeLoop {
     }
   }
 
-  private noteMetadata(p: ExpositionParser, e: Entry): void {
-    const fam = p.family();
+  private noteMetadata(p: ExpositionParser, body: Uint8Array, e: Entry, openMetrics: boolean): void {
+    const lines = this.metadataLines;
+    const pos = lines.note(p, body, e, openMetrics);
+    const fam = lines.family[pos]!;
     let md = this.metadata.get(fam);
     if (!md) {
       md = { type: 'unknown', help: '', unit: '' };
       this.metadata.set(fam, md);
     }
     if (e === Entry.Type) md.type = p.type();
-    else if (e === Entry.Help) md.help = p.help();
-    else md.unit = p.unit();
+    else if (e === Entry.Help) md.help = lines.text[pos]!;
+    else md.unit = lines.text[pos]!;
   }
 }
 

@@ -50,7 +50,7 @@ export function unescapeExposition(s: string, helpOnly: boolean): string {
  * Internal to this folder: the public face is `ExpositionParser`.
  */
 export class Cursor {
-  readonly end: number;
+  end: number;
   /** Next unread byte. */
   pos = 0;
   /** 1-based number (before lineOffset) of the line containing `pos`, and where that line starts. */
@@ -90,29 +90,80 @@ export class Cursor {
   exTs = 0;
   exHasTs = false;
 
-  private readonly fast: FastSlices & Buffer;
+  /** A Buffer over the body for decoding, made on first use (a scrape whose series are all cached decodes nothing). */
+  private fastBuf: (FastSlices & Buffer) | null = null;
 
   constructor(
-    readonly b: Uint8Array,
-    readonly format: ExpositionFormat,
-    readonly lineOffset: number,
-    readonly requireEof: boolean,
+    public b: Uint8Array,
+    public format: ExpositionFormat,
+    public lineOffset: number,
+    public requireEof: boolean,
   ) {
     this.end = b.length;
-    this.fast = Buffer.from(b.buffer, b.byteOffset, b.byteLength) as FastSlices & Buffer;
   }
 
-  /** A DataView over the body (made on first use). */
+  /**
+   * Starts over on another body, keeping the label offset arrays at their grown size: what a parser reused from
+   * scrape to scrape saves. Every field that describes a body or an entry goes back to its initial value.
+   */
+  reset(b: Uint8Array, format: ExpositionFormat, lineOffset: number, requireEof: boolean): void {
+    this.b = b;
+    this.format = format;
+    this.lineOffset = lineOffset;
+    this.requireEof = requireEof;
+    this.end = b.length;
+    this.pos = 0;
+    this.lineNo = 1;
+    this.lineStart = 0;
+    this.done = false;
+    this.entryLine = 0;
+    this.nameStart = 0;
+    this.nameEnd = 0;
+    this.seriesEnd = 0;
+    this.nLabels = 0;
+    // Kept when the new body starts where the old one did in the same memory (a scrape loop's reused buffer).
+    const v = this.bodyView;
+    if (v !== null && (v.buffer !== b.buffer || v.byteOffset !== b.byteOffset || v.byteLength < b.byteLength)) {
+      this.bodyView = null;
+    }
+    this.keyScanned = true;
+    this.value = 0;
+    this.ts = 0;
+    this.hasTs = false;
+    this.textStart = 0;
+    this.textEnd = 0;
+    this.textEsc = false;
+    this.mtype = 'unknown';
+    this.hasExemplar = false;
+    this.nEx = 0;
+    this.exValue = 0;
+    this.exTs = 0;
+    this.exHasTs = false;
+    this.fastBuf = null;
+  }
+
+  /**
+   * A DataView from the body's first byte to the end of its ArrayBuffer (made on first use): it may reach past the
+   * body, so reads through it must stay below `end`. Reaching to the end lets `reset()` keep it for the next body
+   * in the same buffer.
+   */
   view(): DataView {
-    return (this.bodyView ??= new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength));
+    const b = this.b;
+    return (this.bodyView ??= new DataView(b.buffer, b.byteOffset, b.buffer.byteLength - b.byteOffset));
+  }
+
+  private get fast(): FastSlices & Buffer {
+    return (this.fastBuf ??= Buffer.from(this.b.buffer, this.b.byteOffset, this.b.byteLength) as FastSlices & Buffer);
   }
 
   latin1(s: number, e: number): string {
-    return this.fast.latin1Slice ? this.fast.latin1Slice(s, e) : this.fast.toString('latin1', s, e);
+    const f = this.fast;
+    return f.latin1Slice ? f.latin1Slice(s, e) : f.toString('latin1', s, e);
   }
 
   utf8(s: number, e: number): string {
-    return this.fast.utf8Slice ? this.fast.utf8Slice(s, e) : this.fast.toString('utf8', s, e);
+    const f = this.fast;
+    return f.utf8Slice ? f.utf8Slice(s, e) : f.toString('utf8', s, e);
   }
 
   /** Throws a ParseError for a grammar problem at `offset` (on the current line). */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FloatStatus, floatResult, parseFloatBytes } from './float.js';
+import { FloatStatus, floatResult, floatValue, parseFloatBytes, scanFloat } from './float.js';
 
 const enc = new TextEncoder();
 function parse(s: string): number {
@@ -69,5 +69,65 @@ describe('float tokens (Go ParseFloat as Prometheus restricts it)', () => {
       if (!Number.isFinite(want)) expect(floatResult.status).toBe(FloatStatus.Range);
       else expect(Object.is(got, want)).toBe(true);
     }), { numRuns: 5000 });
+  });
+
+  // 16 to 19 significant digits with a decimal exponent within ±22: read without Number(), by an exact residual
+  // check (float.ts exactLong). Every case is compared bit for bit with Number(), Go's rounding.
+  const longMantissa = fc.tuple(fc.integer({ min: 1, max: 9 }), fc.stringMatching(/^[0-9]{15,18}$/)).map(([d, r]) => String(d) + r);
+
+  it('reads 16–19 digit decimals with the point anywhere exactly as Number() does', () => {
+    const token = fc.tuple(fc.constantFrom('', '-', '+'), longMantissa, fc.nat(19), fc.nat(6))
+      .map(([sign, m, dot, zeros]) => {
+        const at = Math.min(dot, m.length);
+        return dot > m.length ? `${sign}0.${'0'.repeat(zeros)}${m}` : `${sign}${m.slice(0, at)}.${m.slice(at)}`;
+      });
+    fc.assert(fc.property(token, (s) => {
+      expect(Object.is(parse(s), Number(s))).toBe(true);
+    }), { numRuns: 20000 });
+  });
+
+  it('reads 16–19 digit mantissas with exponents from -30 to 30 exactly as Number() does', () => {
+    const token = fc.tuple(longMantissa, fc.integer({ min: -30, max: 30 }), fc.constantFrom('e', 'E'))
+      .map(([m, e, E]) => `${m[0]}.${m.slice(1)}${E}${e}`);
+    fc.assert(fc.property(token, (s) => {
+      expect(Object.is(parse(s), Number(s))).toBe(true);
+    }), { numRuns: 20000 });
+  });
+
+  // The hard cases of correct rounding: decimals exactly halfway between two adjacent doubles (ties go to the even
+  // one) and one unit of the last digit either side of such a point.
+  it('rounds exact midpoints between doubles to even, and their neighbours to the nearer double', () => {
+    const f = new Float64Array(1);
+    const u = new BigUint64Array(f.buffer);
+    const midpoint = fc.tuple(fc.integer({ min: 40, max: 62 }), fc.bigUintN(52)).map(([e, frac]) => {
+      u[0] = (BigInt(e + 1023) << 52n) | frac; // a double in [2^e, 2^(e+1))
+      const ulpExp = e - 52;
+      // d + ulp/2 as an exact decimal: d * 2^j + 1 over 2^j (j = 1 - ulpExp), or d + 2^(ulpExp - 1) when integral.
+      if (ulpExp >= 1) return (BigInt(f[0]!) + (1n << BigInt(ulpExp - 1))).toString();
+      const j = 1 - ulpExp;
+      const scaled = ((BigInt(f[0]! * 2 ** (j - 1)) * 2n + 1n) * 5n ** BigInt(j)).toString().padStart(j + 1, '0');
+      return `${scaled.slice(0, scaled.length - j)}.${scaled.slice(scaled.length - j)}`;
+    });
+    let tested19 = 0;
+    fc.assert(fc.property(midpoint, (mid) => {
+      if (mid.replace('.', '').replace(/^0+/, '').length <= 19) tested19++;
+      const last = mid.charCodeAt(mid.length - 1);
+      for (const s of [mid, mid.slice(0, -1) + String.fromCharCode(last - 1), mid.slice(0, -1) + String.fromCharCode(last + 1)]) {
+        if (!/^[0-9.]+$/.test(s)) continue;
+        expect(Object.is(parse(s), Number(s))).toBe(true);
+      }
+    }), { numRuns: 20000 });
+    expect(tested19).toBeGreaterThan(5000); // most of them on the exact path, not the Number() fallback
+  });
+
+  it('reports through scanFloat: status returned, value in floatValue[0]', () => {
+    const b = enc.encode('x 0.46683009959573313 -1.5e3 1e400 1_0');
+    expect(scanFloat(b, 2, 21)).toBe(FloatStatus.Ok);
+    expect(floatValue[0]).toBe(0.46683009959573313);
+    expect(scanFloat(b, 22, 28)).toBe(FloatStatus.Ok);
+    expect(floatValue[0]).toBe(-1500);
+    expect(scanFloat(b, 29, 34)).toBe(FloatStatus.Range);
+    expect(floatResult.status).toBe(FloatStatus.Range);
+    expect(scanFloat(b, 35, 38)).toBe(FloatStatus.Unsupported);
   });
 });

@@ -6,8 +6,9 @@
  *   nan                                                            any case, no sign
  * A finite decimal whose value overflows float64 is an error (Go's ErrRange); one that underflows becomes 0.
  */
+import { Buffer } from 'node:buffer';
 
-/** Why the last `parseFloatBytes` call failed, or `FloatStatus.Ok`. */
+/** Why the last `scanFloat` (or `parseFloatBytes`) call failed, or `FloatStatus.Ok`. */
 export const enum FloatStatus {
   Ok = 0,
   Syntax = 1,
@@ -31,22 +32,37 @@ export const NORMAL_NAN: number = (() => {
 // Exact powers of ten: a mantissa below 2^53 times or over one of these is correctly rounded (Clinger's fast path).
 const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
   1e18, 1e19, 1e20, 1e21, 1e22];
-const MAX_FAST_DIGITS = 15;
+const TWO53 = 9007199254740992;
+/** Significant digits kept in `hi` (always exact below 10^15), and in all (`hi` and up to 4 more in `lo`). */
+const HI_DIGITS = 15;
+const MAX_DIGITS = 19;
+/** Veltkamp's splitter 2^27 + 1: cuts a double into two 26-bit halves whose products are exact. */
+const SPLIT = 134217729;
 
-const latin1 = new TextDecoder('latin1');
+/**
+ * The value of the last call that returned `FloatStatus.Ok` from `scanFloat`. A typed array slot rather than a
+ * return value: a double returned from (or passed to) a function that is not inlined is boxed in a fresh heap
+ * number, and the scrape path reads one value per sample.
+ */
+export const floatValue: Float64Array = new Float64Array(1);
 
-function fail(status: FloatStatus): number {
-  floatResult.status = status;
-  return NaN;
-}
+/** `exactLong`'s first mantissa part. */
+const longHi = new Float64Array(1);
+
+// Bit access to one double, for stepping a candidate by one unit in the last place.
+const bitsF = new Float64Array(1);
+const bitsU = new Uint32Array(bitsF.buffer);
+const LO = 0, HI = 1; // little-endian word order, checked here
+bitsF[0] = 1;
+if (bitsU[HI] !== 0x3ff00000) throw new Error('BUG: float.ts assumes a little-endian platform');
 
 /** Prometheus checks for `p`, `P` and `_` before anything else: such tokens fail as Unsupported. */
-function syntax(b: Uint8Array, s: number, e: number): number {
+function syntax(b: Uint8Array, s: number, e: number): FloatStatus {
   for (let i = s; i < e; i++) {
     const c = b[i];
-    if (c === 112 || c === 80 || c === 95) return fail(FloatStatus.Unsupported);
+    if (c === 112 || c === 80 || c === 95) return (floatResult.status = FloatStatus.Unsupported);
   }
-  return fail(FloatStatus.Syntax);
+  return (floatResult.status = FloatStatus.Syntax);
 }
 
 /** True if b[i..e) spells `word` (lower-case ASCII) ignoring case, to the end. */
@@ -56,12 +72,19 @@ function spells(b: Uint8Array, i: number, e: number, word: string): boolean {
   return true;
 }
 
+/** Stores a parsed value (small enough to be inlined: a double argument to a call that is not would be boxed). */
+function ok(v: number): FloatStatus {
+  floatValue[0] = v;
+  return (floatResult.status = FloatStatus.Ok);
+}
+
 /**
- * Parses the float token `b[s..e)`. Returns its value with `floatResult.status === Ok`, or NaN with the status
- * saying why the token is not a float. Plain decimals of up to 15 significant digits never allocate.
+ * Parses the float token `b[s..e)` into `floatValue[0]` and returns `FloatStatus.Ok`, or returns (and stores in
+ * `floatResult.status`) why the token is not a float. Decimals of up to 19 significant digits with a decimal
+ * exponent within ±22 are read without allocating and bit-identical to `Number(token)` (correct rounding, as Go's
+ * strconv.ParseFloat); other decimals fall back to `Number()` on the decoded token.
  */
-export function parseFloatBytes(b: Uint8Array, s: number, e: number): number {
-  floatResult.status = FloatStatus.Ok;
+export function scanFloat(b: Uint8Array, s: number, e: number): FloatStatus {
   let i = s;
   if (i >= e) return syntax(b, s, e);
   let c = b[i]!;
@@ -72,26 +95,31 @@ export function parseFloatBytes(b: Uint8Array, s: number, e: number): number {
   }
   const lc = c | 0x20;
   if (lc === 0x69) { // i
-    if (spells(b, i, e, 'inf') || spells(b, i, e, 'infinity')) return neg ? -Infinity : Infinity;
+    if (spells(b, i, e, 'inf') || spells(b, i, e, 'infinity')) return ok(neg ? -Infinity : Infinity);
     return syntax(b, s, e);
   }
   if (lc === 0x6e) { // n
-    if (i === s && spells(b, i, e, 'nan')) return NORMAL_NAN;
+    if (i === s && spells(b, i, e, 'nan')) return ok(NORMAL_NAN);
     return syntax(b, s, e);
   }
 
-  // Integer digits, then fraction digits: up to 15 significant digits accumulate exactly in `mant`.
-  let mant = 0, digits = 0, exp10 = 0;
-  let sawDigit = false, exact = true;
+  // The token's value is (hi * 10^(nd - 15) + lo) * 10^exp10 when nd > 15, else hi * 10^exp10, as long as no
+  // non-zero digit past the 19th significant one was dropped (`dropped`).
+  let hi = 0, lo = 0, nd = 0, exp10 = 0;
+  let sawDigit = false, dropped = false;
   for (; i < e; i++) {
     c = b[i]!;
     if (c < 48 || c > 57) break;
     sawDigit = true;
-    if (digits < MAX_FAST_DIGITS) {
-      mant = mant * 10 + (c - 48);
-      if (mant !== 0) digits++;
+    if (nd < HI_DIGITS) {
+      hi = hi * 10 + (c - 48);
+      if (hi !== 0) nd++;
+    } else if (nd < MAX_DIGITS) {
+      lo = lo * 10 + (c - 48);
+      nd++;
     } else {
-      exact = false;
+      exp10++;
+      if (c !== 48) dropped = true;
     }
   }
   if (i < e && c === 46) {
@@ -99,12 +127,16 @@ export function parseFloatBytes(b: Uint8Array, s: number, e: number): number {
       c = b[i]!;
       if (c < 48 || c > 57) break;
       sawDigit = true;
-      if (digits < MAX_FAST_DIGITS) {
-        mant = mant * 10 + (c - 48);
+      if (nd < HI_DIGITS) {
+        hi = hi * 10 + (c - 48);
         exp10--;
-        if (mant !== 0) digits++;
-      } else {
-        exact = false;
+        if (hi !== 0) nd++;
+      } else if (nd < MAX_DIGITS) {
+        lo = lo * 10 + (c - 48);
+        exp10--;
+        nd++;
+      } else if (c !== 48) {
+        dropped = true;
       }
     }
   }
@@ -123,17 +155,121 @@ export function parseFloatBytes(b: Uint8Array, s: number, e: number): number {
     }
     exp10 += eneg ? -ev : ev;
   }
-  if (exact) {
-    if (mant === 0) return neg ? -0 : 0;
-    let v = -1;
-    if (exp10 === 0) v = mant;
-    else if (exp10 > 0 && exp10 <= 22) v = mant * POW10[exp10]!;
-    else if (exp10 < 0 && exp10 >= -22) v = mant / POW10[-exp10]!;
-    if (v >= 0) return neg ? -v : v;
+  if (hi === 0) return ok(neg ? -0 : 0);
+  if (!dropped && exp10 >= -22 && exp10 <= 22) {
+    // Both steps are exact while the true mantissa is below 2^53, and rounding is monotonic, so `m < 2^53` holds
+    // exactly when the mantissa is below 2^53.
+    const m = nd <= HI_DIGITS ? hi : hi * POW10[nd - HI_DIGITS]! + lo;
+    if (m < TWO53) {
+      // Clinger: an exact mantissa and an exact power of ten, one correctly rounded operation.
+      const v = exp10 === 0 ? m : exp10 > 0 ? m * POW10[exp10]! : m / POW10[-exp10]!;
+      floatValue[0] = neg ? -v : v;
+      return (floatResult.status = FloatStatus.Ok);
+    }
+    longHi[0] = hi; // not an argument: a double above 2^30 passed to a call that is not inlined would be boxed
+    if (exactLong(POW10[nd - HI_DIGITS]!, lo, exp10)) {
+      if (neg) floatValue[0] = -floatValue[0]!;
+      return (floatResult.status = FloatStatus.Ok);
+    }
   }
-  // Exotic but valid: many digits or a far exponent. The token is now known to be a plain decimal, which
+  // Exotic but valid: more than 19 digits or a far exponent. The token is now known to be a plain decimal, which
   // Number() reads with correct rounding.
-  const v = Number(latin1.decode(b.subarray(s, e)));
-  if (v === Infinity || v === -Infinity) return fail(FloatStatus.Range);
-  return v;
+  const v = Number(latin1(b, s, e));
+  if (v === Infinity || v === -Infinity) return (floatResult.status = FloatStatus.Range);
+  return ok(v);
+}
+
+// Node's Buffer has an undocumented but long-stable decoder that takes any Uint8Array as `this`: no view of the
+// token is made first.
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, s: number, e: number) => string }).latin1Slice;
+
+function latin1(b: Uint8Array, s: number, e: number): string {
+  return latin1Slice ? latin1Slice.call(b, s, e) : Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1');
+}
+
+/**
+ * Stores in `floatValue[0]` the correctly rounded double nearest to x = (hi * scale + lo) * 10^exp10 (hi read from
+ * `longHi[0]`), for a mantissa
+ * of 2^53 or more (up to 19 digits: hi < 10^15, scale <= 10^4, lo < scale) and |exp10| <= 22, and returns true; or
+ * returns false when it cannot decide (the caller falls back). Without BigInt: a candidate r is computed in floating point, then checked exactly. With
+ * x = N / D (N = M * 10^exp10, D = 1 for exp10 >= 0; N = M, D = 10^-exp10 otherwise), r is the correct rounding
+ * iff the residual R = N - r * D lies within [-D * (r - pred r) / 2, D * (succ r - r) / 2], a tie going to the
+ * even neighbour. N and r * D are built as sums of doubles by Dekker's exact product (no over- or underflow can
+ * happen here: every term is between 2^-80 and 2^140 or zero), and R is summed with Knuth's TwoSum, whose rounding
+ * error must come out 0 at every step (else NaN): so R is exact and the comparison with the half-gaps (powers of
+ * two times D, exact) is exact. r starts within about one ulp and moves one ulp at a time, at most four times.
+ */
+function exactLong(scale: number, lo: number, exp10: number): boolean {
+  const hi = longHi[0]!;
+  const P = POW10[exp10 < 0 ? -exp10 : exp10]!;
+  // M = a1 + a2 + lo exactly (Dekker's product hi * scale).
+  let x = hi * SPLIT, xh = x - (x - hi), xl = hi - xh;
+  x = scale * SPLIT;
+  let yh = x - (x - scale), yl = scale - yh;
+  const a1 = hi * scale;
+  const a2 = ((xh * yh - a1) + xh * yl + xl * yh) + xl * yl;
+  const mApprox = a1 + (a2 + lo);
+  let r = exp10 >= 0 ? mApprox * P : mApprox / P;
+  // N as terms n1..n6: M itself, or each term of M times P (exact products) when exp10 > 0.
+  let n1 = a1, n2 = 0, n3 = a2, n4 = 0, n5 = lo, n6 = 0, D = P;
+  if (exp10 >= 0) {
+    D = 1;
+    x = P * SPLIT; yh = x - (x - P); yl = P - yh;
+    n1 = a1 * P; x = a1 * SPLIT; xh = x - (x - a1); xl = a1 - xh;
+    n2 = ((xh * yh - n1) + xh * yl + xl * yh) + xl * yl;
+    n3 = a2 * P; x = a2 * SPLIT; xh = x - (x - a2); xl = a2 - xh;
+    n4 = ((xh * yh - n3) + xh * yl + xl * yh) + xl * yl;
+    n5 = lo * P; x = lo * SPLIT; xh = x - (x - lo); xl = lo - xh;
+    n6 = ((xh * yh - n5) + xh * yl + xl * yh) + xl * yl;
+  }
+  const dh = D * SPLIT - (D * SPLIT - D), dl = D - dh;
+  for (let step = 0; step < 5; step++) {
+    // q1 + q2 = r * D exactly.
+    const q1 = r * D;
+    x = r * SPLIT; xh = x - (x - r); xl = r - xh;
+    const q2 = ((xh * dh - q1) + xh * dl + xl * dh) + xl * dl;
+    // R = n1 - q1 + n2 + n3 + n4 + n5 + n6 - q2, each addition checked exact by TwoSum.
+    let sum = n1, t = -q1, z = sum + t, bv = z - sum;
+    if ((sum - (z - bv)) + (t - bv) !== 0) return false;
+    sum = z; t = n2; z = sum + t; bv = z - sum;
+    if ((sum - (z - bv)) + (t - bv) !== 0) return false;
+    sum = z; t = n3; z = sum + t; bv = z - sum;
+    if ((sum - (z - bv)) + (t - bv) !== 0) return false;
+    sum = z; t = n4; z = sum + t; bv = z - sum;
+    if ((sum - (z - bv)) + (t - bv) !== 0) return false;
+    sum = z; t = n5; z = sum + t; bv = z - sum;
+    if ((sum - (z - bv)) + (t - bv) !== 0) return false;
+    sum = z; t = n6; z = sum + t; bv = z - sum;
+    if ((sum - (z - bv)) + (t - bv) !== 0) return false;
+    sum = z; t = -q2; z = sum + t; bv = z - sum;
+    if ((sum - (z - bv)) + (t - bv) !== 0) return false;
+    const R = z;
+    // Gaps to the neighbours of r (positive, normal): one ulp up; down too unless r is a power of two.
+    bitsF[0] = r;
+    const hiWord = bitsU[HI]!, loWord = bitsU[LO]!;
+    bitsU[HI] = ((hiWord >>> 20) - 52) << 20; // 2^(exponent - 52): r's ulp (the exponent is at least 1000 here)
+    bitsU[LO] = 0;
+    const ulp = bitsF[0]!;
+    const down = loWord === 0 && (hiWord & 0xfffff) === 0 ? ulp / 2 : ulp;
+    const halfUp = D * ulp / 2, halfDown = D * down / 2;
+    const odd = (loWord & 1) === 1;
+    let v = -1;
+    if (R < halfUp && -R < halfDown) v = r;
+    else if (R === halfUp) v = odd ? r + ulp : r;
+    else if (-R === halfDown) v = odd ? r - down : r;
+    if (v > 0) {
+      floatValue[0] = v;
+      return true;
+    }
+    r = R > 0 ? r + ulp : r - down;
+  }
+  return false;
+}
+
+/**
+ * Parses the float token `b[s..e)`. Returns its value with `floatResult.status === Ok`, or NaN with the status
+ * saying why the token is not a float. Same reading as `scanFloat`; for callers off the per-sample path.
+ */
+export function parseFloatBytes(b: Uint8Array, s: number, e: number): number {
+  return scanFloat(b, s, e) === FloatStatus.Ok ? floatValue[0]! : NaN;
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Entry, ExpositionParser, ParseError, type ExpositionFormat } from './index.js';
+import { collect } from './test-helpers.js';
 
 // Bytes that matter to the grammars, so random bodies reach deep into them.
 const PIECES = ['a', 'b_c', ':', '{', '}', '=', '"', '\\', ',', ' ', '\t', '\n', '\r', '#', '# ', '1', '.', 'e', '-',
@@ -56,5 +57,31 @@ describe('series keys', () => {
       p.next();
       expect(kx === p.seriesKey()).toBe(x === y);
     }), { numRuns: 500 });
+  });
+});
+
+describe('a parser reset from body to body', () => {
+  it('reads each body, in either format, as a new parser does, also after an error or an unfinished body', () => {
+    const outcome = (f: () => unknown): unknown => {
+      try {
+        return f();
+      } catch (e) {
+        return e instanceof ParseError ? `error ${e.message} @${e.offset}` : e;
+      }
+    };
+    const step = fc.tuple(body, fc.constantFrom<ExpositionFormat>('text', 'openmetrics'), fc.boolean());
+    fc.assert(fc.property(fc.array(step, { minLength: 1, maxLength: 6 }), (steps) => {
+      const p = new ExpositionParser(new Uint8Array(0), 'text');
+      for (const [s, format, partial] of steps) {
+        const b = enc.encode(s);
+        if (partial) {
+          // Stop after one entry: the next reset must not carry anything over.
+          p.reset(b, format);
+          outcome(() => p.next());
+          continue;
+        }
+        expect(outcome(() => collect(b, format, undefined, p))).toEqual(outcome(() => collect(b, format)));
+      }
+    }), { numRuns: 1000 });
   });
 });

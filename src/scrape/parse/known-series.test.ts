@@ -52,8 +52,9 @@ function inTheMiddle(b: Uint8Array): Uint8Array {
   return big.subarray(3, 3 + b.length);
 }
 
-function events(b: Uint8Array, keys: Arena | null, keyAt: (n: number) => number, tryAll = false): { out: Event[]; hits: number } {
-  const p = new ExpositionParser(b, 'text');
+function events(b: Uint8Array, keys: Arena | null, keyAt: (n: number) => number, tryAll = false, reuse?: ExpositionParser): { out: Event[]; hits: number } {
+  const p = reuse ?? new ExpositionParser(b, 'text');
+  reuse?.reset(b, 'text');
   const out: Event[] = [];
   let hits = 0, series = 0;
   try {
@@ -179,5 +180,37 @@ describe('ExpositionParser.nextKnownSeries', () => {
     expect(p.labels()).toEqual([{ name: '__name__', value: 'm' }, { name: 'a', value: '1' }, { name: 'b', value: '2' }]);
     expect(p.metricName()).toBe('m');
     expect(() => p.nextKnownSeries(key, dv(key), 0, key.length)).toThrow(/^2:16: invalid value "oops"/);
+  });
+
+  it('reads bodies one after another in one reused buffer with one reset parser as fresh parsers do', () => {
+    // A scrape loop's case: every body is written at the start of the same buffer and parsed by the same parser,
+    // after a body that may have been longer or shorter, or have ended in an error.
+    const buf = new Uint8Array(4096);
+    let totalHits = 0;
+    fc.assert(
+      fc.property(
+        fc.array(line, { maxLength: 10 }),
+        fc.array(fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: line }), { maxLength: 12 }),
+          { minLength: 2, maxLength: 5 }),
+        (base, picks) => {
+        const p = new ExpositionParser(new Uint8Array(0), 'text');
+        let keys: Arena | null = null;
+        for (const pick of picks) {
+          // Mostly the base's line at the same position (the same series again), some other lines.
+          const lines = pick.map((x, i) => x ?? base[i] ?? '');
+          const src = enc.encode(lines.join('\n') + '\n');
+          buf.set(src);
+          const b = buf.subarray(0, src.length);
+          const nKeys = keys === null ? 0 : keys.off.length;
+          const reused = events(b, keys, (n) => (n < nKeys ? n : -1), false, p);
+          expect(reused.out).toEqual(events(src, null, () => -1).out);
+          totalHits += reused.hits;
+          keys = arenaOf(keysOf(src).filter((k) => !k.includes(10)));
+        }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+    expect(totalHits).toBeGreaterThan(300);
   });
 });

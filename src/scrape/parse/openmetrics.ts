@@ -14,7 +14,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { CHAR_CLASS, LABEL_CHAR, LABEL_START, METRIC_CHAR, METRIC_START, type Cursor } from './cursor.js';
-import { FloatStatus, floatResult, parseFloatBytes } from './float.js';
+import { FloatStatus, floatValue, scanFloat } from './float.js';
 import { failValue, lineEndFrom, matches } from './text.js';
 import { Entry, type MetricType } from './types.js';
 
@@ -72,8 +72,12 @@ function scanHash(c: Cursor, hash: number): Entry {
   if (p >= end || b[p] !== SP) c.fail(p, `expected a space and text after the metric name in ${word}`);
   const lf = lineEndFrom(b, ++p, end);
   if (lf >= end) c.fail(lf, `expected a line break at the end of the ${word} line`);
-  let esc = false;
-  for (let i = p; i < lf; i++) if (b[i] === BSLASH) { esc = true; break; }
+  let esc = false, high = 0;
+  for (let i = p; i < lf; i++) {
+    const x = b[i]!;
+    if (x === BSLASH) esc = true;
+    high |= x;
+  }
   c.textStart = p;
   c.textEnd = lf;
   c.textEsc = esc;
@@ -83,7 +87,7 @@ function scanHash(c: Cursor, hash: number): Entry {
     if (t === undefined) c.failToken(p, `invalid metric type ${JSON.stringify(c.utf8(p, lf))}`);
     c.mtype = t;
   } else if (kind === Entry.Help) {
-    if (!isUtf8(b.subarray(p, lf))) c.failToken(p, 'help text is not valid UTF-8');
+    if (high >= 0x80 && !isUtf8(b.subarray(p, lf))) c.failToken(p, 'help text is not valid UTF-8');
   } else if (lf > p) {
     // A unit must be the name's last `_`-separated part(s): "seconds" for foo_seconds.
     const n = lf - p, nameLen = c.nameEnd - c.nameStart;
@@ -143,8 +147,8 @@ function scanSeries(c: Cursor, start: number): Entry {
   c.seriesEnd = p;
 
   let q = spacedToken(c, p, 'a value after the metric');
-  c.value = parseFloatBytes(b, p + 1, q);
-  if (floatResult.status !== FloatStatus.Ok) failValue(c, p + 1, q);
+  if (scanFloat(b, p + 1, q) !== FloatStatus.Ok) failValue(c, p + 1, q);
+  c.value = floatValue[0]!;
   p = q;
   c.hasTs = false;
   if (p < end && b[p] !== LF && !exemplarAhead(b, p, end)) {
@@ -160,8 +164,8 @@ function scanSeries(c: Cursor, start: number): Entry {
 
 /** Reads a float-seconds timestamp token as integer milliseconds (truncated, as Prometheus does). */
 function timestampMs(c: Cursor, s: number, e: number): number {
-  const v = parseFloatBytes(c.b, s, e);
-  if (floatResult.status !== FloatStatus.Ok) failValue(c, s, e, 'timestamp');
+  if (scanFloat(c.b, s, e) !== FloatStatus.Ok) failValue(c, s, e, 'timestamp');
+  const v = floatValue[0]!;
   if (v !== v || v === Infinity || v === -Infinity) c.failToken(s, `invalid timestamp ${JSON.stringify(c.utf8(s, e))}`);
   return Math.trunc(v * 1000);
 }
@@ -179,8 +183,8 @@ function scanExemplar(c: Cursor, p: number): number {
   c.nEx = 0;
   p = scanLabels(c, p + 4, true);
   let q = spacedToken(c, p, 'an exemplar value');
-  c.exValue = parseFloatBytes(b, p + 1, q);
-  if (floatResult.status !== FloatStatus.Ok) failValue(c, p + 1, q, 'exemplar value');
+  if (scanFloat(b, p + 1, q) !== FloatStatus.Ok) failValue(c, p + 1, q, 'exemplar value');
+  c.exValue = floatValue[0]!;
   p = q;
   c.exHasTs = false;
   if (p < c.end && b[p] !== LF) {

@@ -14,7 +14,7 @@ export interface Exemplar {
 /**
  * Pull parser over one exposition body. `next()` advances; the accessors describe the current entry and are valid
  * until the next call. Throws `ParseError` (line, column, byte offset, snippet) on malformed input; after an error
- * the parser must not be used again.
+ * the parser must not be used again until `reset()`.
  *
  * Cost: `next()` scans bytes without allocating. `seriesKey()`, `metricName()`, `labels()`, `help()` and
  * `exemplar()` each decode a string or build objects: call what you need (the scrape cache calls `seriesKey()` on
@@ -25,11 +25,21 @@ export interface Exemplar {
  */
 export class ExpositionParser {
   private readonly c: Cursor;
-  private readonly om: boolean;
+  private om: boolean;
 
   constructor(body: Uint8Array, format: ExpositionFormat, opts: ParserOptions = {}) {
     this.om = format === 'openmetrics';
     this.c = new Cursor(body, format, opts.lineOffset ?? 0, opts.requireEof ?? this.om);
+  }
+
+  /**
+   * Starts over on another body, as a new parser with these arguments would, but keeping this one's scratch
+   * arrays: for a caller that parses one body after another (a scrape loop), so no parser is allocated per body.
+   * Also the way to go on after a ParseError.
+   */
+  reset(body: Uint8Array, format: ExpositionFormat, opts?: ParserOptions): void {
+    this.om = format === 'openmetrics';
+    this.c.reset(body, format, opts?.lineOffset ?? 0, opts?.requireEof ?? this.om);
   }
 
   /** Advances to the next entry; `Entry.EOF` at the end (and on every call after it). */
@@ -100,6 +110,19 @@ export class ExpositionParser {
   /** Type/Help/Unit: the metric family name the line names. */
   family(): string {
     return this.c.metricName();
+  }
+
+  /**
+   * Type/Help/Unit: byte offsets in the body of the span from the family name to the end of the text. Two entries
+   * of the same kind and format whose spans hold the same bytes have the same family, type, help and unit, so a
+   * caller can compare raw bytes with an earlier body's instead of decoding strings again.
+   */
+  metadataStart(): number {
+    return this.c.nameStart;
+  }
+
+  metadataEnd(): number {
+    return this.c.textEnd;
   }
 
   /** Type: the declared type (text format `untyped` reads as `unknown`, as in Prometheus). */

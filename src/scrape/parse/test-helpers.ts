@@ -11,9 +11,11 @@ export type Seen =
 
 const enc = new TextEncoder();
 
-/** Parses `body` to the end and describes every entry as plain data. */
-export function collect(body: string | Uint8Array, format: ExpositionFormat, opts?: ParserOptions): Seen[] {
-  const p = new ExpositionParser(typeof body === 'string' ? enc.encode(body) : body, format, opts);
+/** Parses `body` to the end and describes every entry as plain data (with `reuse`, reset to the body, if given). */
+export function collect(body: string | Uint8Array, format: ExpositionFormat, opts?: ParserOptions, reuse?: ExpositionParser): Seen[] {
+  const b = typeof body === 'string' ? enc.encode(body) : body;
+  const p = reuse ?? new ExpositionParser(b, format, opts);
+  reuse?.reset(b, format, opts);
   const out: Seen[] = [];
   for (let e = p.next(); e !== Entry.EOF; e = p.next()) {
     const line = p.line();

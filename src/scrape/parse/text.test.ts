@@ -264,6 +264,15 @@ describe('text format: malformed input', () => {
     expect(err.message).toMatch(/invalid UTF-8 label value/);
     expect([err.line, err.column]).toEqual([1, 5]);
   });
+  it('accepts UTF-8 help text and rejects help text that is not UTF-8', () => {
+    const enc = new TextEncoder();
+    expect(collect('# HELP a Temperatur in °C, “grob”\n', 'text')).toEqual([{ kind: 'help', line: 1, family: 'a', help: 'Temperatur in °C, “grob”' }]);
+    const bad = (pre: string, post: string): Uint8Array => new Uint8Array([...enc.encode(pre), 0xff, ...enc.encode(post)]);
+    expect(parseFailure(bad('# HELP a x', 'y\n'), 'text').message).toMatch(/help text is not valid UTF-8/);
+    // The byte right after the name is taken as the separator; a multi-byte character there leaves a broken rest.
+    const glued = new Uint8Array([...enc.encode('# HELP a'), 0xc3, 0xa9, ...enc.encode(' text\n')]);
+    expect(parseFailure(glued, 'text').message).toMatch(/help text is not valid UTF-8/);
+  });
   it('reports an unterminated label value at its opening quote, even after raw line breaks', () => {
     const err = parseFailure('ok 1\nsomething_weird{problem="\nmore\n', 'text');
     expect([err.line, err.column]).toEqual([2, 25]);

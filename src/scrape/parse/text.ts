@@ -10,7 +10,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { CHAR_CLASS, LABEL_CHAR, LABEL_START, METRIC_CHAR, METRIC_START, type Cursor } from './cursor.js';
-import { FloatStatus, floatResult, parseFloatBytes } from './float.js';
+import { FloatStatus, floatResult, floatValue, scanFloat } from './float.js';
 import { Entry } from './types.js';
 
 const SP = 32, TAB = 9, LF = 10, HASH = 35, QUOTE = 34, BSLASH = 92, LBRACE = 123, RBRACE = 125, EQ = 61,
@@ -100,11 +100,12 @@ function scanHash(c: Cursor, hash: number): Entry {
   c.nameEnd = p;
   const lf = lineEndFrom(b, p, end);
   // Prometheus's lexer takes the rest of the line minus its first byte as the text, and an all-blank rest as "".
-  let allBlank = true, esc = false;
+  let allBlank = true, esc = false, high = 0;
   for (let i = p; i < lf; i++) {
     const x = b[i]!;
     if (x !== SP && x !== TAB) allBlank = false;
     if (x === BSLASH) esc = true;
+    high |= x;
   }
   c.textStart = allBlank ? lf : p + 1;
   c.textEnd = lf;
@@ -113,7 +114,8 @@ function scanHash(c: Cursor, hash: number): Entry {
     const t = textType(b, c.textStart, c.textEnd);
     if (t === undefined) c.failToken(c.textStart, `invalid metric type ${JSON.stringify(c.utf8(c.textStart, c.textEnd))}`);
     c.mtype = t;
-  } else if (!isUtf8(b.subarray(c.textStart, c.textEnd))) {
+  } else if (high >= 0x80 && !isUtf8(b.subarray(c.textStart, c.textEnd))) {
+    // ASCII text (no byte >= 0x80) is valid UTF-8: only other text pays for a view and the check.
     c.failToken(c.textStart, 'help text is not valid UTF-8');
   }
   finishLine(c, lf);
@@ -163,9 +165,8 @@ function scanSampleRest(c: Cursor, p: number): void {
     p++;
   }
   if (p === vs) c.fail(p, 'expected value after metric');
-  const v = parseFloatBytes(b, vs, p);
-  if (floatResult.status !== FloatStatus.Ok) failValue(c, vs, p);
-  c.value = v;
+  if (scanFloat(b, vs, p) !== FloatStatus.Ok) failValue(c, vs, p);
+  c.value = floatValue[0]!;
   p = skipBlanks(b, p, end);
   c.hasTs = false;
   if (p < end && b[p] !== LF) {
