@@ -104,7 +104,9 @@ export class Cursor {
 
   /**
    * Starts over on another body, keeping the label offset arrays at their grown size: what a parser reused from
-   * scrape to scrape saves. Every field that describes a body or an entry goes back to its initial value.
+   * scrape to scrape saves. Resets what describes the body and the read position. An entry's fields need no reset:
+   * each scanner sets those of the entry it reads before an accessor may look at them. The exception is
+   * `keyScanned`, which only the text format's scanner clears and sets.
    */
   reset(b: Uint8Array, format: ExpositionFormat, lineOffset: number, requireEof: boolean): void {
     this.b = b;
@@ -116,29 +118,12 @@ export class Cursor {
     this.lineNo = 1;
     this.lineStart = 0;
     this.done = false;
-    this.entryLine = 0;
-    this.nameStart = 0;
-    this.nameEnd = 0;
-    this.seriesEnd = 0;
-    this.nLabels = 0;
+    this.keyScanned = true;
     // Kept when the new body starts where the old one did in the same memory (a scrape loop's reused buffer).
     const v = this.bodyView;
     if (v !== null && (v.buffer !== b.buffer || v.byteOffset !== b.byteOffset || v.byteLength < b.byteLength)) {
       this.bodyView = null;
     }
-    this.keyScanned = true;
-    this.value = 0;
-    this.ts = 0;
-    this.hasTs = false;
-    this.textStart = 0;
-    this.textEnd = 0;
-    this.textEsc = false;
-    this.mtype = 'unknown';
-    this.hasExemplar = false;
-    this.nEx = 0;
-    this.exValue = 0;
-    this.exTs = 0;
-    this.exHasTs = false;
     this.fastBuf = null;
   }
 

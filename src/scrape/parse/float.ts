@@ -8,7 +8,7 @@
  */
 import { Buffer } from 'node:buffer';
 
-/** Why the last `scanFloat` (or `parseFloatBytes`) call failed, or `FloatStatus.Ok`. */
+/** What `scanFloat` returns: `Ok`, or why the token is not a float. */
 export const enum FloatStatus {
   Ok = 0,
   Syntax = 1,
@@ -16,9 +16,6 @@ export const enum FloatStatus {
   Unsupported = 2,
   Range = 3,
 }
-
-/** Status of the most recent parse: one shared slot, so the hot path returns a plain number. */
-export const floatResult = { status: FloatStatus.Ok as FloatStatus };
 
 /** Prometheus's canonical NaN (`value.NormalNaN`, 0x7ff8000000000001): what every parsed NaN becomes. */
 export const NORMAL_NAN: number = (() => {
@@ -60,9 +57,9 @@ if (bitsU[HI] !== 0x3ff00000) throw new Error('BUG: float.ts assumes a little-en
 function syntax(b: Uint8Array, s: number, e: number): FloatStatus {
   for (let i = s; i < e; i++) {
     const c = b[i];
-    if (c === 112 || c === 80 || c === 95) return (floatResult.status = FloatStatus.Unsupported);
+    if (c === 112 || c === 80 || c === 95) return FloatStatus.Unsupported;
   }
-  return (floatResult.status = FloatStatus.Syntax);
+  return FloatStatus.Syntax;
 }
 
 /** True if b[i..e) spells `word` (lower-case ASCII) ignoring case, to the end. */
@@ -75,12 +72,12 @@ function spells(b: Uint8Array, i: number, e: number, word: string): boolean {
 /** Stores a parsed value (small enough to be inlined: a double argument to a call that is not would be boxed). */
 function ok(v: number): FloatStatus {
   floatValue[0] = v;
-  return (floatResult.status = FloatStatus.Ok);
+  return FloatStatus.Ok;
 }
 
 /**
- * Parses the float token `b[s..e)` into `floatValue[0]` and returns `FloatStatus.Ok`, or returns (and stores in
- * `floatResult.status`) why the token is not a float. Decimals of up to 19 significant digits with a decimal
+ * Parses the float token `b[s..e)` into `floatValue[0]` and returns `FloatStatus.Ok`, or returns why the token is
+ * not a float. Decimals of up to 19 significant digits with a decimal
  * exponent within ±22 are read without allocating and bit-identical to `Number(token)` (correct rounding, as Go's
  * strconv.ParseFloat); other decimals fall back to `Number()` on the decoded token.
  */
@@ -164,27 +161,19 @@ export function scanFloat(b: Uint8Array, s: number, e: number): FloatStatus {
       // Clinger: an exact mantissa and an exact power of ten, one correctly rounded operation.
       const v = exp10 === 0 ? m : exp10 > 0 ? m * POW10[exp10]! : m / POW10[-exp10]!;
       floatValue[0] = neg ? -v : v;
-      return (floatResult.status = FloatStatus.Ok);
+      return FloatStatus.Ok;
     }
     longHi[0] = hi; // not an argument: a double above 2^30 passed to a call that is not inlined would be boxed
     if (exactLong(POW10[nd - HI_DIGITS]!, lo, exp10)) {
       if (neg) floatValue[0] = -floatValue[0]!;
-      return (floatResult.status = FloatStatus.Ok);
+      return FloatStatus.Ok;
     }
   }
-  // Exotic but valid: more than 19 digits or a far exponent. The token is now known to be a plain decimal, which
-  // Number() reads with correct rounding.
-  const v = Number(latin1(b, s, e));
-  if (v === Infinity || v === -Infinity) return (floatResult.status = FloatStatus.Range);
+  // Exotic but valid: more than 19 digits or a far exponent (rare: none in a typical exposition). The token is now
+  // known to be a plain decimal, which Number() reads with correct rounding.
+  const v = Number(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1'));
+  if (v === Infinity || v === -Infinity) return FloatStatus.Range;
   return ok(v);
-}
-
-// Node's Buffer has an undocumented but long-stable decoder that takes any Uint8Array as `this`: no view of the
-// token is made first.
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, s: number, e: number) => string }).latin1Slice;
-
-function latin1(b: Uint8Array, s: number, e: number): string {
-  return latin1Slice ? latin1Slice.call(b, s, e) : Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1');
 }
 
 /**
@@ -264,12 +253,4 @@ function exactLong(scale: number, lo: number, exp10: number): boolean {
     r = R > 0 ? r + ulp : r - down;
   }
   return false;
-}
-
-/**
- * Parses the float token `b[s..e)`. Returns its value with `floatResult.status === Ok`, or NaN with the status
- * saying why the token is not a float. Same reading as `scanFloat`; for callers off the per-sample path.
- */
-export function parseFloatBytes(b: Uint8Array, s: number, e: number): number {
-  return scanFloat(b, s, e) === FloatStatus.Ok ? floatValue[0]! : NaN;
 }

@@ -147,7 +147,8 @@ function scanSeries(c: Cursor, start: number): Entry {
   c.seriesEnd = p;
 
   let q = spacedToken(c, p, 'a value after the metric');
-  if (scanFloat(b, p + 1, q) !== FloatStatus.Ok) failValue(c, p + 1, q);
+  const st = scanFloat(b, p + 1, q);
+  if (st !== FloatStatus.Ok) failValue(c, p + 1, q, st);
   c.value = floatValue[0]!;
   p = q;
   c.hasTs = false;
@@ -164,7 +165,8 @@ function scanSeries(c: Cursor, start: number): Entry {
 
 /** Reads a float-seconds timestamp token as integer milliseconds (truncated, as Prometheus does). */
 function timestampMs(c: Cursor, s: number, e: number): number {
-  if (scanFloat(c.b, s, e) !== FloatStatus.Ok) failValue(c, s, e, 'timestamp');
+  const st = scanFloat(c.b, s, e);
+  if (st !== FloatStatus.Ok) failValue(c, s, e, st, 'timestamp');
   const v = floatValue[0]!;
   if (v !== v || v === Infinity || v === -Infinity) c.failToken(s, `invalid timestamp ${JSON.stringify(c.utf8(s, e))}`);
   return Math.trunc(v * 1000);
@@ -183,7 +185,8 @@ function scanExemplar(c: Cursor, p: number): number {
   c.nEx = 0;
   p = scanLabels(c, p + 4, true);
   let q = spacedToken(c, p, 'an exemplar value');
-  if (scanFloat(b, p + 1, q) !== FloatStatus.Ok) failValue(c, p + 1, q, 'exemplar value');
+  const st = scanFloat(b, p + 1, q);
+  if (st !== FloatStatus.Ok) failValue(c, p + 1, q, st, 'exemplar value');
   c.exValue = floatValue[0]!;
   p = q;
   c.exHasTs = false;

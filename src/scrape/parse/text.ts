@@ -10,7 +10,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { CHAR_CLASS, LABEL_CHAR, LABEL_START, METRIC_CHAR, METRIC_START, type Cursor } from './cursor.js';
-import { FloatStatus, floatResult, floatValue, scanFloat } from './float.js';
+import { FloatStatus, floatValue, scanFloat } from './float.js';
 import { Entry } from './types.js';
 
 const SP = 32, TAB = 9, LF = 10, HASH = 35, QUOTE = 34, BSLASH = 92, LBRACE = 123, RBRACE = 125, EQ = 61,
@@ -165,7 +165,8 @@ function scanSampleRest(c: Cursor, p: number): void {
     p++;
   }
   if (p === vs) c.fail(p, 'expected value after metric');
-  if (scanFloat(b, vs, p) !== FloatStatus.Ok) failValue(c, vs, p);
+  const st = scanFloat(b, vs, p);
+  if (st !== FloatStatus.Ok) failValue(c, vs, p, st);
   c.value = floatValue[0]!;
   p = skipBlanks(b, p, end);
   c.hasTs = false;
@@ -184,12 +185,12 @@ function scanSampleRest(c: Cursor, p: number): void {
   finishLine(c, p);
 }
 
-/** Reports why a value (or `what`) token is not a float. */
-export function failValue(c: Cursor, s: number, e: number, what = 'value'): never {
+/** Reports why a value (or `what`) token is not a float; `status` is what scanFloat returned for it. */
+export function failValue(c: Cursor, s: number, e: number, status: FloatStatus, what = 'value'): never {
   const tok = JSON.stringify(c.utf8(s, e));
-  const why = floatResult.status === FloatStatus.Unsupported
+  const why = status === FloatStatus.Unsupported
     ? 'unsupported character in float (hex floats and "_" are not accepted)'
-    : floatResult.status === FloatStatus.Range ? 'value out of range' : 'expected a float, NaN, +Inf or -Inf';
+    : status === FloatStatus.Range ? 'value out of range' : 'expected a float, NaN, +Inf or -Inf';
   c.failToken(s, `invalid ${what} ${tok}: ${why}`);
 }
 

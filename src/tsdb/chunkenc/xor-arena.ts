@@ -181,8 +181,7 @@ export class XorChunkArena {
   /** Empties the slot's chunk; its region stays with it. */
   reset(s: number): void {
     if (s >= this.slots) return;
-    this.count[s] = 0;
-    this.times[3 * s + 2] = 0;
+    this.count[s] = 0; // the next append starts the chunk afresh, encoder state included (writeXorSample)
     if (this.seg[s]! >= 0) {
       this.len[s] = XOR_HEADER_BYTES;
       this.free[s] = 0;

@@ -168,7 +168,6 @@ export class XorAppender {
     this.w.reset();
     writeXorHeader(this.w);
     this.st.n = 0;
-    this.st.tDelta = 0;
   }
 
   /** Appends one sample. `t` must exceed the previous timestamp (not checked beyond what the encoding needs). */
